@@ -1,0 +1,107 @@
+"""The `rag` command: build | search | ask | eval | serve. The only place that prints or exits.
+
+Every RagError becomes one line `rag: <message>` on stderr and exit code 1; argparse usage
+errors exit 2. No traceback reaches a user for a mistake of theirs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rag.errors import RagError
+
+DEFAULT_INDEX = Path("index")
+DEFAULT_SEEDS = Path("seeds")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rag", description="Cited answers over government annual reports.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="index report files or folders (default: seeds/)")
+    b.add_argument("paths", nargs="*", type=Path, help="files or folders (.txt .md .html .htm .pdf .docx)")
+    b.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index/)")
+    b.add_argument(
+        "--model", default="e5-small", help="encoder: e5-small (default) or sentence-transformers:<name-or-path>"
+    )
+    b.add_argument("--add", action="store_true", help="keep the documents already indexed and add these")
+    b.add_argument("--strict", action="store_true", help="exit 1 if any file is skipped")
+    b.add_argument("--max-tokens", type=int, default=300, help="chunk budget in cl100k tokens (default 300)")
+
+    s = sub.add_parser("search", help="hybrid search over the index")
+    s.add_argument("query")
+    s.add_argument("--index", type=Path, default=DEFAULT_INDEX)
+    s.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
+    s.add_argument("--unit", help="unit name or short form, e.g. 霞山区")
+    s.add_argument("--year", type=int, help="report year, e.g. 2025")
+    s.add_argument("--json", action="store_true", help="print the JSON contract")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        if args.command == "build":
+            return _build(args)
+        if args.command == "search":
+            return _search(args)
+    except RagError as exc:
+        print(f"rag: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("rag: interrupted", file=sys.stderr)
+        return 130
+    return 2
+
+
+def _build(args: argparse.Namespace) -> int:
+    from rag.embedding import load_encoder
+    from rag.store import BuildParams, build_index
+
+    paths = list(args.paths) or [DEFAULT_SEEDS]
+    encoder = load_encoder(args.model)
+    result = build_index(
+        paths, args.index, encoder=encoder, params=BuildParams(max_tokens=args.max_tokens), add=args.add
+    )
+    for skip in result.skipped:
+        print(f"rag: skipped {skip.path}: {skip.reason}", file=sys.stderr)
+    print(
+        f"indexed {len(result.indexed)}, skipped {len(result.skipped)} "
+        f"({result.documents} reports, {result.chunks} chunks in {args.index}; "
+        f"embedded {result.embedded}, reused {result.reused}; {result.seconds_total:.1f}s)"
+    )
+    return 1 if args.strict and result.skipped else 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from rag.retrieve import Retriever
+
+    retriever = Retriever.open(args.index)
+    hits = retriever.search(args.query, k=args.k, unit=args.unit, year=args.year)
+    if args.json:
+        _print_json({"query": args.query, "hits": [h.to_dict() for h in hits]})
+        return 0
+    if not hits:
+        print("no passages found")
+    for h in hits:
+        c = h.chunk
+        print(f"[{h.rank}] {c.unit} · {c.year or '?'} · {c.section_path}  (score {h.score:.4f})")
+        print("    " + c.text.replace("\n", "\n    "))
+        print()
+    return 0
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

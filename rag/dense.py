@@ -1,0 +1,86 @@
+"""DenseIndex: FAISS inner product over normalised rows. Same shape as LexicalIndex.
+
+Imports only rag.errors. Exact (IndexFlatIP) while small; HNSW above `hnsw_threshold`
+rows, where exact search stops being cheap (recall against exact is checked in the tests).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+import numpy.typing as npt
+
+from rag.errors import IndexStateError
+
+_FAISS: Any = faiss  # faiss ships partial stubs that lack the search-parameter classes
+
+HNSW_THRESHOLD = 50_000
+"""Rows above which an approximate index pays off; a few thousand reports stay exact."""
+HNSW_M = 32
+HNSW_EF_SEARCH = 128
+
+
+class DenseIndex:
+    def __init__(self, index: Any) -> None:
+        self._index = index
+
+    @property
+    def size(self) -> int:
+        return int(self._index.ntotal)
+
+    @property
+    def dim(self) -> int:
+        return int(self._index.d)
+
+    @property
+    def kind(self) -> str:
+        return "hnsw" if isinstance(self._index, faiss.IndexHNSWFlat) else "flat"
+
+    @classmethod
+    def build(cls, vectors: npt.NDArray[np.float32], *, hnsw_threshold: int = HNSW_THRESHOLD) -> DenseIndex:
+        rows = np.ascontiguousarray(vectors, dtype=np.float32)
+        if rows.ndim != 2:
+            raise ValueError("vectors: need a 2-D array")
+        if rows.shape[0] > hnsw_threshold:
+            index: Any = faiss.IndexHNSWFlat(rows.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = 80
+        else:
+            index = faiss.IndexFlatIP(rows.shape[1])
+        if rows.shape[0]:
+            index.add(rows)
+        return cls(index)
+
+    def search(
+        self, query: npt.NDArray[np.float32], k: int, allowed: npt.NDArray[np.bool_] | None = None
+    ) -> list[tuple[int, float]]:
+        """Top-k (row, cosine) for one normalised query; `allowed` restricts rows inside FAISS."""
+        if self.size == 0 or k <= 0:
+            return []
+        q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        params: Any = None
+        if allowed is not None:
+            ids = np.flatnonzero(allowed).astype(np.int64)
+            if ids.size == 0:
+                return []
+            selector = faiss.IDSelectorBatch(ids)
+            if self.kind == "hnsw":
+                params = _FAISS.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, k))
+            else:
+                params = _FAISS.SearchParameters(sel=selector)
+        elif self.kind == "hnsw":
+            params = _FAISS.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
+        scores, rows = self._index.search(q, min(k, self.size), params=params)
+        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+
+    def save(self, path: Path) -> None:
+        faiss.write_index(self._index, str(path))
+
+    @classmethod
+    def load(cls, path: Path) -> DenseIndex:
+        try:
+            return cls(faiss.read_index(str(path)))
+        except (RuntimeError, OSError) as exc:
+            raise IndexStateError(f"{path}: dense index is missing or corrupt; rebuild with `rag build`") from exc

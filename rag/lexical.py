@@ -1,0 +1,65 @@
+"""LexicalIndex: BM25 (bm25s) over pre-tokenised chunks. Same shape as DenseIndex.
+
+Imports only rag.errors. Tokenising is the caller's job (rag.segmentation), so this index
+works for any language and is tested without jieba.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import numpy.typing as npt
+
+from rag.errors import IndexStateError
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+class LexicalIndex:
+    """BM25 scores for every row; the caller masks filtered rows and takes the top."""
+
+    def __init__(self, model: bm25s.BM25, size: int) -> None:
+        self._model = model
+        self.size = size
+
+    @classmethod
+    def build(cls, token_lists: Sequence[Sequence[str]]) -> LexicalIndex:
+        model = bm25s.BM25()
+        # bm25s cannot index zero documents or empty ones; a placeholder token keeps rows aligned
+        corpus = [list(toks) if toks else ["\u2400"] for toks in token_lists] or [["\u2400"]]
+        model.index(corpus, show_progress=False)
+        return cls(model, len(token_lists))
+
+    def scores(self, tokens: Sequence[str]) -> npt.NDArray[np.float32]:
+        """BM25 score of every row (0 where no query token occurs)."""
+        known = [t for t in tokens if t in self._model.vocab_dict]
+        if not known or self.size == 0:
+            return np.zeros(self.size, dtype=np.float32)
+        out = np.asarray(self._model.get_scores(known), dtype=np.float32)
+        return out[: self.size]
+
+    def search(
+        self, tokens: Sequence[str], k: int, allowed: npt.NDArray[np.bool_] | None = None
+    ) -> list[tuple[int, float]]:
+        s = self.scores(tokens)
+        if allowed is not None:
+            s = np.where(allowed, s, 0.0)
+        top = np.argsort(-s, kind="stable")[:k]
+        return [(int(i), float(s[i])) for i in top if s[i] > 0]
+
+    def save(self, folder: Path) -> None:
+        self._model.save(str(folder), show_progress=False)
+        (folder / "rows.txt").write_text(str(self.size), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        try:
+            size = int((folder / "rows.txt").read_text(encoding="utf-8"))
+            model = bm25s.BM25.load(str(folder), mmap=False, show_progress=False)
+        except (OSError, ValueError, KeyError) as exc:
+            raise IndexStateError(f"{folder}: lexical index is missing or corrupt; rebuild with `rag build`") from exc
+        return cls(model, size)

@@ -1,0 +1,150 @@
+"""The values that flow through the pipeline, and the JSON contract (to_dict) in one place.
+
+Stdlib only: every other module imports from here, this module imports from nobody.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+AnswerKind = Literal["lookup", "aggregation", "comparison", "unanswerable"]
+ANSWER_KINDS: tuple[str, ...] = ("lookup", "aggregation", "comparison", "unanswerable")
+"""Kinds an Answer can have; the JSON contract names exactly these."""
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One annual report after decoding and chrome removal; `text` is what offsets point into."""
+
+    doc_id: str
+    unit: str
+    year: int | None
+    title: str
+    published: str | None
+    source: str
+    text: str
+
+    def __post_init__(self) -> None:
+        if not self.doc_id:
+            raise ValueError("doc_id: must not be empty")
+        if not self.unit:
+            raise ValueError(f"{self.source}: unit must not be empty")
+        if not self.text.strip():
+            raise ValueError(f"{self.source}: text must not be empty")
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A verbatim span of one report inside one section: text == report.text[start:end]."""
+
+    chunk_id: str
+    doc_id: str
+    unit: str
+    year: int | None
+    title: str
+    section: tuple[str, ...]
+    text: str
+    start: int
+    end: int
+    source: str
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start < self.end:
+            raise ValueError(f"{self.chunk_id}: need 0 <= start < end, got {self.start}, {self.end}")
+        if len(self.text) != self.end - self.start:
+            raise ValueError(f"{self.chunk_id}: text length does not match start/end")
+        if not self.section:
+            raise ValueError(f"{self.chunk_id}: section path must not be empty")
+
+    @property
+    def section_path(self) -> str:
+        """The section path as users read it: "一、… > (二)…"."""
+        return " > ".join(self.section)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "chunk_id": self.chunk_id,
+            "doc_id": self.doc_id,
+            "unit": self.unit,
+            "year": self.year,
+            "title": self.title,
+            "section": self.section_path,
+            "text": self.text,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One ranked search result; the sub-scores say which side of the hybrid found it."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+    dense_score: float | None = None
+    lexical_score: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.rank < 1:
+            raise ValueError(f"rank: must be >= 1, got {self.rank}")
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"rank": self.rank, "score": round(self.score, 6)}
+        out.update(self.chunk.to_dict())
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """Evidence for one claim: `quote` is a verbatim substring of the cited chunk."""
+
+    n: int
+    chunk: Chunk
+    quote: str
+
+    def __post_init__(self) -> None:
+        if self.n < 1:
+            raise ValueError(f"n: must be >= 1, got {self.n}")
+        if not self.quote or self.quote not in self.chunk.text:
+            raise ValueError(f"citation [{self.n}]: quote is not a substring of {self.chunk.chunk_id}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "chunk_id": self.chunk.chunk_id,
+            "doc_id": self.chunk.doc_id,
+            "unit": self.chunk.unit,
+            "year": self.chunk.year,
+            "section": self.chunk.section_path,
+            "quote": self.quote,
+            "text": self.chunk.text,
+            "source": self.chunk.source,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A cited answer; an `unanswerable` one carries no citations by construction."""
+
+    question: str
+    kind: AnswerKind
+    text: str
+    citations: tuple[Citation, ...] = ()
+    units: tuple[str, ...] = ()
+    notices: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.kind not in ANSWER_KINDS:
+            raise ValueError(f"kind: unknown answer kind {self.kind!r}")
+        if self.kind == "unanswerable" and self.citations:
+            raise ValueError("kind: an unanswerable answer cannot carry citations")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "kind": self.kind,
+            "answer": self.text,
+            "units": list(self.units),
+            "citations": [c.to_dict() for c in self.citations],
+        }

@@ -1,0 +1,382 @@
+"""The index folder: manifest, chunk and report records, vectors, FAISS and BM25, written atomically.
+
+Imports the L2 stages and wires them (documents -> chunks -> encoders -> indexes); never imports
+retrieve/answer. No pickle anywhere: JSON, JSONL with byte offsets, .npy and FAISS's own format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from rag.chunking import TokenCounter, chunk_report, default_token_counter
+from rag.dense import HNSW_THRESHOLD, DenseIndex
+from rag.documents import SUPPORTED, iter_report_files, load_report
+from rag.embedding import Encoder
+from rag.errors import IndexStateError, InputError
+from rag.lexical import LexicalIndex
+from rag.records import Chunk, Report
+from rag.segmentation import Segmenter
+
+FORMAT_VERSION = 1
+"""Bumped whenever the folder layout or the indexed-text recipe changes; old indexes are refused."""
+EMBED_BATCH = 32
+
+
+@dataclass(frozen=True, slots=True)
+class BuildParams:
+    """Everything that changes what is indexed; written to the manifest and compared on reuse."""
+
+    max_tokens: int = 300
+    hnsw_threshold: int = HNSW_THRESHOLD
+    prefix_sections: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    documents: int
+    chunks: int
+    embedded: int
+    reused: int
+    skipped: tuple[Skip, ...]
+    indexed: tuple[str, ...] = ()
+    seconds_embedding: float = 0.0
+    seconds_total: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class DocEntry:
+    """A document as the manifest knows it: metadata, its contiguous rows, where its text is."""
+
+    doc_id: str
+    unit: str
+    year: int | None
+    title: str
+    published: str | None
+    source: str
+    hash: str
+    first: int
+    last: int
+    offset: int = 0
+
+
+@dataclass
+class _Draft:
+    reports: list[Report] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+
+
+def indexed_text(chunk: Chunk, *, prefix_sections: bool = True) -> str:
+    """What is embedded and BM25-indexed: unit and section path first (+0.13 Recall@1 measured)."""
+    if not prefix_sections:
+        return chunk.text
+    year = f"{chunk.year}年 " if chunk.year else ""
+    return f"{chunk.unit} {year}{chunk.section_path}\n{chunk.text}"
+
+
+def _key(encoder_id: str, text: str) -> str:
+    return hashlib.sha256(f"{encoder_id}\n{text}".encode()).hexdigest()[:32]
+
+
+def _doc_hash(report: Report, params: BuildParams) -> str:
+    raw = json.dumps([report.unit, report.year, report.title, report.text, asdict(params)], ensure_ascii=False)
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+
+
+def collect_reports(paths: Iterable[Path]) -> _Draft:
+    """Load every file, turning each bad one into a Skip that names it; ids made unique."""
+    draft = _Draft()
+    seen: set[str] = set()
+    for path in iter_report_files(paths):
+        try:
+            report = load_report(path)
+        except InputError as exc:
+            draft.skipped.append(Skip(str(path), str(exc).split(": ", 1)[-1]))
+            continue
+        if report.doc_id in seen:
+            digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
+            report = load_report(path, doc_id=f"{report.doc_id}-{digest}")
+        seen.add(report.doc_id)
+        draft.reports.append(report)
+    return draft
+
+
+def build_index(
+    paths: Sequence[Path],
+    index_dir: Path,
+    *,
+    encoder: Encoder,
+    params: BuildParams | None = None,
+    add: bool = False,
+    count_tokens: TokenCounter | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> BuildResult:
+    """(Re)build index_dir from paths; with add=True the existing documents are kept too.
+
+    Nothing is written into index_dir until everything succeeded, so a failure at any point
+    leaves the previous index as it was.
+    """
+    started = time.perf_counter()
+    params = params or BuildParams()
+    previous = _open_quietly(index_dir)
+    old = previous if previous is not None and previous.encoder_id == encoder.id else None
+    draft = collect_reports(paths)
+    new_ids = {r.doc_id for r in draft.reports}
+    reports = list(draft.reports)
+    if add and previous is not None:
+        reports = [r for r in previous.reports() if r.doc_id not in new_ids] + reports
+    if not reports:
+        raise InputError(
+            f"{', '.join(map(str, paths)) or 'paths'}: nothing to index "
+            f"({len(draft.skipped)} file(s) skipped; supported: {' '.join(SUPPORTED)})"
+        )
+    counter = count_tokens or default_token_counter()
+    chunks: list[Chunk] = []
+    entries: list[DocEntry] = []
+    for report in reports:
+        pieces = chunk_report(report, max_tokens=params.max_tokens, count_tokens=counter)
+        entries.append(
+            DocEntry(
+                report.doc_id,
+                report.unit,
+                report.year,
+                report.title,
+                report.published,
+                report.source,
+                _doc_hash(report, params),
+                len(chunks),
+                len(chunks) + len(pieces),
+            )
+        )
+        chunks.extend(pieces)
+
+    texts = [indexed_text(c, prefix_sections=params.prefix_sections) for c in chunks]
+    keys = [_key(encoder.id, t) for t in texts]
+    reuse = old.vectors_by_key() if old is not None else {}
+    vectors = np.zeros((len(chunks), encoder.dim), dtype=np.float32)
+    todo = [i for i, k in enumerate(keys) if k not in reuse]
+    for i, k in enumerate(keys):
+        if k in reuse:
+            vectors[i] = reuse[k]
+    t0 = time.perf_counter()
+    for b in range(0, len(todo), EMBED_BATCH):
+        batch = todo[b : b + EMBED_BATCH]
+        vectors[batch] = encoder.encode_passages([texts[i] for i in batch])
+        if progress:
+            progress(f"embedded {min(b + EMBED_BATCH, len(todo))}/{len(todo)} new chunks")
+    seconds_embedding = time.perf_counter() - t0
+
+    segmenter = Segmenter()
+    lexical = LexicalIndex.build([segmenter.tokens(t) for t in texts])
+    dense = DenseIndex.build(vectors, hnsw_threshold=params.hnsw_threshold)
+    manifest = {
+        "format": FORMAT_VERSION,
+        "encoder": {"id": encoder.id, "dim": encoder.dim},
+        "params": asdict(params),
+        "dense": dense.kind,
+        "counts": {"documents": len(entries), "chunks": len(chunks)},
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    _write_atomically(index_dir, manifest, entries, reports, chunks, keys, vectors, dense, lexical)
+    return BuildResult(
+        documents=len(entries),
+        chunks=len(chunks),
+        embedded=len(todo),
+        reused=len(chunks) - len(todo),
+        skipped=tuple(draft.skipped),
+        indexed=tuple(r.doc_id for r in draft.reports),
+        seconds_embedding=seconds_embedding,
+        seconds_total=time.perf_counter() - started,
+    )
+
+
+def _write_atomically(
+    index_dir: Path,
+    manifest: dict[str, Any],
+    entries: list[DocEntry],
+    reports: list[Report],
+    chunks: list[Chunk],
+    keys: list[str],
+    vectors: npt.NDArray[np.float32],
+    dense: DenseIndex,
+    lexical: LexicalIndex,
+) -> None:
+    """Write into a temporary sibling, then swap it in with renames."""
+    index_dir = index_dir.resolve()
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp = index_dir.parent / f".{index_dir.name}.tmp-{tag}"
+    tmp.mkdir()
+    try:
+        offsets: list[int] = []
+        with (tmp / "reports.jsonl").open("wb") as fh:
+            for r in reports:
+                offsets.append(fh.tell())
+                fh.write(json.dumps({"doc_id": r.doc_id, "text": r.text}, ensure_ascii=False).encode() + b"\n")
+        manifest["documents"] = [asdict(e) | {"offset": o} for e, o in zip(entries, offsets, strict=True)]
+        chunk_offsets: list[int] = []
+        with (tmp / "chunks.jsonl").open("wb") as fh:
+            for c, k in zip(chunks, keys, strict=True):
+                chunk_offsets.append(fh.tell())
+                rec = {
+                    "chunk_id": c.chunk_id,
+                    "doc_id": c.doc_id,
+                    "section": list(c.section),
+                    "start": c.start,
+                    "end": c.end,
+                    "text": c.text,
+                    "key": k,
+                }
+                fh.write(json.dumps(rec, ensure_ascii=False).encode() + b"\n")
+        np.save(tmp / "chunks.offsets.npy", np.asarray(chunk_offsets, dtype=np.int64))
+        np.save(tmp / "vectors.npy", vectors)
+        dense.save(tmp / "dense.faiss")
+        (tmp / "lexical").mkdir()
+        lexical.save(tmp / "lexical")
+        # the manifest goes last: a folder without one is never taken for an index
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        if index_dir.exists():
+            if not (index_dir / "manifest.json").exists() and any(index_dir.iterdir()):
+                raise InputError(f"{index_dir}: exists and is not an index; refusing to replace it")
+            trash = index_dir.parent / f".{index_dir.name}.old-{tag}"
+            index_dir.rename(trash)
+            tmp.rename(index_dir)
+            shutil.rmtree(trash, ignore_errors=True)
+        else:
+            tmp.rename(index_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+class IndexFiles:
+    """An opened index folder. Chunk records are read one line at a time through byte offsets."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        manifest_path = folder / "manifest.json"
+        if not manifest_path.exists():
+            raise IndexStateError(f"{folder}: no index here; build one with `rag build --index {folder}`")
+        try:
+            self.manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
+            self.format = int(self.manifest["format"])
+            self.encoder_id = str(self.manifest["encoder"]["id"])
+            self.dim = int(self.manifest["encoder"]["dim"])
+            self.documents = [DocEntry(**d) for d in self.manifest["documents"]]
+            self.params = BuildParams(**self.manifest["params"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise IndexStateError(f"{manifest_path}: corrupt manifest; rebuild with `rag build`") from exc
+        if self.format != FORMAT_VERSION:
+            raise IndexStateError(
+                f"{manifest_path}: index format {self.format}, this version reads "
+                f"{FORMAT_VERSION}; rebuild with `rag build`"
+            )
+        try:
+            self._offsets = np.load(folder / "chunks.offsets.npy")
+        except (OSError, ValueError) as exc:
+            raise IndexStateError(f"{folder}: chunk offsets missing or corrupt; rebuild with `rag build`") from exc
+        self.size = int(self._offsets.shape[0])
+        self._by_doc = {d.doc_id: d for d in self.documents}
+        self._row_doc: list[DocEntry] = []
+        for d in self.documents:
+            self._row_doc.extend([d] * (d.last - d.first))
+        if len(self._row_doc) != self.size:
+            raise IndexStateError(f"{manifest_path}: chunk count does not match; rebuild with `rag build`")
+        self._lock = threading.Lock()
+
+    def dense(self) -> DenseIndex:
+        dense = DenseIndex.load(self.folder / "dense.faiss")
+        if dense.size != self.size or dense.dim != self.dim:
+            raise IndexStateError(f"{self.folder}/dense.faiss: does not match the manifest; rebuild with `rag build`")
+        return dense
+
+    def lexical(self) -> LexicalIndex:
+        lexical = LexicalIndex.load(self.folder / "lexical")
+        if lexical.size != self.size:
+            raise IndexStateError(f"{self.folder}/lexical: does not match the manifest; rebuild with `rag build`")
+        return lexical
+
+    def doc(self, doc_id: str) -> DocEntry:
+        return self._by_doc[doc_id]
+
+    def row_doc(self, row: int) -> DocEntry:
+        return self._row_doc[row]
+
+    def _record(self, path: Path, offset: int) -> dict[str, Any]:
+        try:
+            with path.open("rb") as fh:
+                fh.seek(offset)
+                rec: dict[str, Any] = json.loads(fh.readline())
+        except (OSError, ValueError) as exc:
+            raise IndexStateError(f"{path}: unreadable record; rebuild with `rag build`") from exc
+        return rec
+
+    def chunk(self, row: int) -> Chunk:
+        rec = self._record(self.folder / "chunks.jsonl", int(self._offsets[row]))
+        d = self._row_doc[row]
+        return Chunk(
+            chunk_id=rec["chunk_id"],
+            doc_id=d.doc_id,
+            unit=d.unit,
+            year=d.year,
+            title=d.title,
+            section=tuple(rec["section"]),
+            text=rec["text"],
+            start=rec["start"],
+            end=rec["end"],
+            source=d.source,
+        )
+
+    def report(self, doc_id: str) -> Report:
+        d = self._by_doc[doc_id]
+        rec = self._record(self.folder / "reports.jsonl", d.offset)
+        return Report(
+            doc_id=d.doc_id,
+            unit=d.unit,
+            year=d.year,
+            title=d.title,
+            published=d.published,
+            source=d.source,
+            text=rec["text"],
+        )
+
+    def reports(self) -> list[Report]:
+        return [self.report(d.doc_id) for d in self.documents]
+
+    def vectors_by_key(self) -> dict[str, npt.NDArray[np.float32]]:
+        vectors = np.load(self.folder / "vectors.npy")
+        out: dict[str, npt.NDArray[np.float32]] = {}
+        with (self.folder / "chunks.jsonl").open("rb") as fh:
+            for row, line in enumerate(fh):
+                out[json.loads(line)["key"]] = vectors[row]
+        return out
+
+
+def open_index(folder: Path) -> IndexFiles:
+    return IndexFiles(folder)
+
+
+def _open_quietly(folder: Path) -> IndexFiles | None:
+    """The previous index, if readable; a broken one is simply rebuilt, never an error here."""
+    try:
+        return IndexFiles(folder)
+    except IndexStateError:
+        return None

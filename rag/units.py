@@ -1,0 +1,105 @@
+"""Unit names and their short forms: which indexed unit(s) a filter or a question means.
+
+Imports nothing from rag. "霞山区" means 霞山区人民政府办公室; "源城区" means 源城区人民政府办公室 and not
+河源市源城区埔前镇人民政府, whose name merely contains it: the longest matching alias wins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+CITY_PREFIX = re.compile(r"^[\u4e00-\u9fff]{2,4}?市(?=[\u4e00-\u9fff]{2,}(区|县|镇|乡|街道))")
+"""A leading city name (湛江市, 河源市) that people drop when they name a district or town."""
+UNIT_SUFFIXES = ("人民政府办公室", "政府办公室", "人民政府", "办事处", "办公室", "政府")
+"""Endings people drop (longest first, one at a time): 霞山区人民政府办公室 -> 霞山区,
+浈江区车站街道办事处 -> 浈江区车站街道 -> 车站街道."""
+PLACE = re.compile(r"[\u4e00-\u9fff]{1,6}?(区|县|市)(?=[\u4e00-\u9fff]{1,8}(镇|乡|街道|村|社区)$)")
+"""A district before a town or street (源城区埔前镇 -> 埔前镇), split off only in that case."""
+
+
+def aliases(unit: str) -> set[str]:
+    """Names a user may type for the unit, including the unit itself."""
+    names = {unit}
+    frontier = [unit]
+    while frontier:
+        name = frontier.pop()
+        variants = [CITY_PREFIX.sub("", name)]
+        suffix = next((s for s in UNIT_SUFFIXES if name.endswith(s) and len(name) > len(s) + 1), None)
+        if suffix:
+            variants.append(name[: -len(suffix)])
+        m = PLACE.match(name)
+        if m:
+            variants.append(name[m.end() :])
+        for v in variants:
+            if len(v) >= 2 and v not in names:
+                names.add(v)
+                frontier.append(v)
+    return names
+
+
+PLACE_TYPE = re.compile(r"(区|县|市|镇|乡|街道)$")
+PINYIN_SKIP = {"shi", "qu", "zhen"}
+"""Pinyin of bare place-type words; as an alias they would match ordinary English text."""
+
+
+def pinyin_aliases(unit: str) -> set[str]:
+    """Romanised names used in English questions: 埔前镇 -> "puqian", 车站街道 -> "chezhan"."""
+    from pypinyin import lazy_pinyin
+
+    out: set[str] = set()
+    for alias in aliases(unit):
+        core = PLACE_TYPE.sub("", alias)
+        if 2 <= len(core) <= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", core):
+            roman = "".join(lazy_pinyin(core))
+            if roman not in PINYIN_SKIP:
+                out.add(roman)
+    return out
+
+
+def mentioned_romanised(text: str, units: Iterable[str]) -> list[str]:
+    """Units named in pinyin in an English question ("Puqian town", "Xia Shan district")."""
+    squeezed = re.sub(r"[^a-z]+", " ", text.lower())
+    words = squeezed.split()
+    joined = {"".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)}
+    return [u for u in units if pinyin_aliases(u) & joined]
+
+
+def resolve(name: str, units: Iterable[str]) -> list[str]:
+    """Units a filter names: an exact alias first, else the ones whose names contain it."""
+    name = name.strip()
+    if not name:
+        return []
+    table = {u: aliases(u) for u in units}
+    exact = [u for u, names in table.items() if name in names]
+    if exact:
+        return exact
+    contains = [u for u, names in table.items() if any(name in a for a in names)]
+    if contains:
+        return contains
+    return mentioned(name, table)
+
+
+def mentioned(text: str, units: Iterable[str] | dict[str, set[str]]) -> list[str]:
+    """Units named in free text, in order of appearance; overlapping mentions go to the longest alias."""
+    table = units if isinstance(units, dict) else {u: aliases(u) for u in units}
+    found: list[tuple[int, int, str]] = []  # (start, -length, unit)
+    for unit, names in table.items():
+        best: tuple[int, int] | None = None
+        for alias in names:
+            i = text.find(alias)
+            if i >= 0 and (best is None or len(alias) > best[1]):
+                best = (i, len(alias))
+        if best:
+            found.append((best[0], -best[1], unit))
+    found.sort()
+    taken: list[tuple[int, int]] = []
+    out: list[str] = []
+    for start, neg_len, unit in sorted(found, key=lambda f: f[1]):  # longest first claims its span
+        end = start - neg_len
+        if any(start < b and a < end for a, b in taken):
+            continue
+        taken.append((start, end))
+        out.append(unit)
+    order = {u: s for s, _, u in found}
+    return sorted(out, key=lambda u: order[u])

@@ -1,0 +1,70 @@
+"""Shared fixtures: the real bundled encoder and a real index of seeds/, each built once per session."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["HF_HUB_OFFLINE"] = "1"  # before anything can import huggingface_hub
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag.embedding import E5Encoder
+from rag.retrieve import Retriever
+from rag.store import BuildResult, build_index
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session")
+def e5() -> E5Encoder:
+    return E5Encoder()
+
+
+@pytest.fixture(scope="session")
+def seed_build(tmp_path_factory: pytest.TempPathFactory, e5: E5Encoder) -> tuple[Path, BuildResult]:
+    folder = tmp_path_factory.mktemp("seed-index") / "index"
+    result = build_index([SEEDS], folder, encoder=e5)
+    return folder, result
+
+
+@pytest.fixture(scope="session")
+def seed_index(seed_build: tuple[Path, BuildResult]) -> Path:
+    return seed_build[0]
+
+
+@pytest.fixture(scope="session")
+def retriever(seed_index: Path, e5: E5Encoder) -> Retriever:
+    return Retriever.open(seed_index, encoder=e5)
+
+
+@pytest.fixture
+def index_copy(seed_index: Path, tmp_path: Path) -> Path:
+    """A private copy of the seed index for tests that change it."""
+    dest = tmp_path / "index"
+    shutil.copytree(seed_index, dest)
+    return dest
+
+
+def write_report(folder: Path, name: str, body: str, *, encoding: str = "utf-8") -> Path:
+    path = folder / name
+    path.write_bytes(body.encode(encoding))
+    return path
+
+
+SMALL_REPORT = """测试区人民政府办公室2025年法治政府建设年度报告
+来源:测试区人民政府办公室
+发布时间:2026-01-05 09:00
+分享:
+2025年,测试区政府办公室扎实推进法治政府建设。
+一、主要做法及成效
+(一)推进政务公开。全年主动公开政府信息1234条。组织法治讲座7场。
+(二)化解矛盾纠纷。共调处矛盾纠纷40宗,调解成功38宗。
+二、存在问题
+一是学习不够深入。二是宣传形式单一。
+"""

@@ -1,0 +1,81 @@
+"""The CLI as users and tools run it: a subprocess, exit codes, one-line errors, the JSON contract."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT, SMALL_REPORT, write_report
+
+
+def rag(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+
+
+class TestSearch:
+    def test_json_output_follows_the_contract(self, seed_index: Path) -> None:
+        out = rag("search", "埔前镇法律顾问审查合同", "--index", str(seed_index), "-k", "3", "--json")
+        assert out.returncode == 0, out.stderr
+        data = json.loads(out.stdout)
+        assert data["query"] == "埔前镇法律顾问审查合同" and len(data["hits"]) == 3
+        assert set(data["hits"][0]) == {
+            "rank",
+            "score",
+            "chunk_id",
+            "doc_id",
+            "unit",
+            "year",
+            "title",
+            "section",
+            "text",
+            "source",
+        }
+        assert data["hits"][0]["unit"] == "河源市源城区埔前镇人民政府"
+
+    def test_human_output_shows_rank_unit_year_section_passage(self, seed_index: Path) -> None:
+        out = rag("search", "主动公开政府信息", "--index", str(seed_index), "--unit", "源城区", "-k", "1")
+        assert out.returncode == 0
+        first = out.stdout.splitlines()[0]
+        assert first.startswith("[1] 源城区人民政府办公室 · 2025 · 一、")
+        assert "3576条" in out.stdout
+
+    def test_missing_index_is_one_line_with_the_fix(self, tmp_path: Path) -> None:
+        out = rag("search", "x", "--index", str(tmp_path / "nope"))
+        assert out.returncode == 1 and out.stderr.count("\n") == 1
+        assert "rag build" in out.stderr and "Traceback" not in out.stderr
+
+    def test_empty_query_is_exit_1(self, seed_index: Path) -> None:
+        out = rag("search", " ", "--index", str(seed_index))
+        assert out.returncode == 1 and out.stderr.strip() == "rag: query: must not be empty"
+
+    def test_usage_error_is_exit_2(self) -> None:
+        assert rag("search").returncode == 2
+
+
+class TestBuild:
+    def test_bad_files_are_listed_and_the_rest_indexed(self, tmp_path: Path) -> None:
+        src = tmp_path / "in"
+        src.mkdir()
+        write_report(src, "good.txt", SMALL_REPORT)
+        (src / "empty.txt").write_bytes(b"")
+        (src / "notes.xyz").write_text("x")
+        out = rag("build", str(src), "--index", str(tmp_path / "idx"))
+        assert out.returncode == 0, out.stderr
+        assert "indexed 1, skipped 2" in out.stdout
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 2 and all(line.startswith("rag: skipped ") for line in lines)
+        assert any("empty.txt: empty file" in line for line in lines)
+        strict = rag("build", str(src), "--index", str(tmp_path / "idx"), "--strict")
+        assert strict.returncode == 1
+
+    def test_rebuild_reuses_embeddings(self, index_copy: Path) -> None:
+        out = rag("build", "--index", str(index_copy))
+        assert out.returncode == 0 and "embedded 0" in out.stdout
+
+    def test_unknown_model_is_exit_1(self, tmp_path: Path) -> None:
+        out = rag("build", "--index", str(tmp_path / "i"), "--model", "word2vec")
+        assert out.returncode == 1 and "--model: unknown encoder" in out.stderr
