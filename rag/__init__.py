@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from rag.answer import ask
 from rag.errors import EncoderError, IndexStateError, InputError, RagError
 from rag.records import Answer, Chunk, Citation, Hit, Report
 from rag.retrieve import Retriever
@@ -20,4 +21,5 @@ __all__ = [
     "RagError",
     "Report",
     "Retriever",
+    "ask",
 ]

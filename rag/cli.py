@@ -41,6 +41,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--unit", help="unit name or short form, e.g. 霞山区")
     s.add_argument("--year", type=int, help="report year, e.g. 2025")
     s.add_argument("--json", action="store_true", help="print the JSON contract")
+
+    a = sub.add_parser("ask", help="a cited answer (lookup, which-units list, comparison, or not found)")
+    a.add_argument("question")
+    a.add_argument("--index", type=Path, default=DEFAULT_INDEX)
+    a.add_argument("--unit", help="only this unit's reports")
+    a.add_argument("--year", type=int, help="only reports of this year")
+    a.add_argument("--json", action="store_true", help="print the JSON contract")
     return p
 
 
@@ -53,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _build(args)
         if args.command == "search":
             return _search(args)
+        if args.command == "ask":
+            return _ask(args)
     except RagError as exc:
         print(f"rag: {exc}", file=sys.stderr)
         return 1
@@ -96,6 +105,25 @@ def _search(args: argparse.Namespace) -> int:
         print(f"[{h.rank}] {c.unit} · {c.year or '?'} · {c.section_path}  (score {h.score:.4f})")
         print("    " + c.text.replace("\n", "\n    "))
         print()
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from rag.answer import ask
+    from rag.retrieve import Retriever
+
+    retriever = Retriever.open(args.index)
+    answer = ask(retriever, args.question, unit=args.unit, year=args.year)
+    if args.json:
+        _print_json(answer.to_dict())
+        return 0
+    print(answer.text)
+    if answer.citations:
+        print("\nSources:")
+    for c in answer.citations:
+        ch = c.chunk
+        print(f"[{c.n}] {ch.unit} · {ch.year or '?'} · {ch.section_path}")
+        print(f"    “{c.quote}”  ({ch.source})")
     return 0
 
 

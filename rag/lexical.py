@@ -42,6 +42,14 @@ class LexicalIndex:
         out = np.asarray(self._model.get_scores(known), dtype=np.float32)
         return out[: self.size]
 
+    def doc_freq(self, token: str) -> int:
+        """In how many rows the token occurs (0 if never)."""
+        tid = self._model.vocab_dict.get(token)
+        if tid is None:
+            return 0
+        indptr = self._model.scores["indptr"]
+        return int(indptr[tid + 1] - indptr[tid])
+
     def search(
         self, tokens: Sequence[str], k: int, allowed: npt.NDArray[np.bool_] | None = None
     ) -> list[tuple[int, float]]:

@@ -5,6 +5,9 @@ Imports rag.store and below; never rag.answer (ask() builds on this, not the oth
 
 from __future__ import annotations
 
+import math
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -32,6 +35,8 @@ DENSE_WEIGHT = 0.6
 UNIT_BOOST = 0.3
 """Bonus for passages from units the query names (霞山区…, or "Puqian town" in English)."""
 MAX_QUERY_CHARS = 2000
+QUERY_CACHE = 256
+"""Encoded queries kept per Retriever (384 floats each)."""
 SearchMode = Literal["hybrid", "dense", "lexical"]
 Fusion = Literal["weighted", "rrf"]
 
@@ -47,6 +52,9 @@ class Retriever:
         self._segmenter = Segmenter()
         self._doc_rows = {d.doc_id: (d.first, d.last) for d in files.documents}
         self._aliases = {u: unit_names.aliases(u) for u in dict.fromkeys(d.unit for d in files.documents)}
+        self._sentence_vectors = files.sentence_vectors()
+        self._query_cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     @classmethod
     def open(cls, index_dir: str | Path, *, encoder: Encoder | None = None) -> Retriever:
@@ -95,6 +103,43 @@ class Retriever:
         if not found and not has_chinese(text):
             found = unit_names.mentioned_romanised(text, self.units)
         return found
+
+    @property
+    def segmenter(self) -> Segmenter:
+        """The retriever's jieba tokenizer, shared so answering does not load a second dictionary."""
+        return self._segmenter
+
+    @property
+    def all_aliases(self) -> set[str]:
+        return set().union(*self._aliases.values()) if self._aliases else set()
+
+    def query_vector(self, text: str) -> npt.NDArray[np.float32]:
+        """The encoded query, cached: answering searches once per report with the same question."""
+        with self._cache_lock:
+            hit = self._query_cache.get(text)
+            if hit is not None:
+                self._query_cache.move_to_end(text)
+                return hit
+        vec: npt.NDArray[np.float32] = self._encoder.encode_queries([text])[0]
+        with self._cache_lock:
+            self._query_cache[text] = vec
+            while len(self._query_cache) > QUERY_CACHE:
+                self._query_cache.popitem(last=False)
+        return vec
+
+    def sentences(self, chunk: Chunk) -> list[tuple[int, int, npt.NDArray[np.float32]]]:
+        """(start, end, vector) of each sentence of a chunk; offsets into chunk.text."""
+        first, _ = self._doc_rows[chunk.doc_id]
+        row = first + int(chunk.chunk_id.rsplit("#", 1)[1])
+        sent_row, spans = self._files.sentences(row)
+        return [(a, b, self._sentence_vectors[sent_row + i]) for i, (a, b) in enumerate(spans)]
+
+    def rarity(self, term: str) -> float:
+        """BM25's idf of a term over the indexed chunks; a term no chunk holds is the rarest."""
+        n = self._files.size
+        tokens = self._segmenter.tokens(term) or [term]
+        df = min(self._lexical.doc_freq(t) for t in tokens)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def report(self, doc_id: str) -> Report:
         return self._files.report(doc_id)
@@ -159,7 +204,7 @@ class Retriever:
         dense: list[tuple[int, float]] = []
         lexical: list[tuple[int, float]] = []
         if mode != "lexical":
-            dense = self._dense.search(self._encoder.encode_queries([dense_query])[0], depth, allowed)
+            dense = self._dense.search(self.query_vector(dense_query), depth, allowed)
         if mode != "dense":
             lexical = self._lexical.search(self._segmenter.tokens(query), depth, allowed)
         lex_weight = 1.0 if has_chinese(query) else LEXICAL_WEIGHT_NO_CHINESE

@@ -115,3 +115,8 @@ class Segmenter:
             if w and w not in STOPWORDS and any(ch.isalnum() for ch in w):
                 out.append(w)
         return out
+
+    def words(self, text: str) -> list[str]:
+        """Precise-mode words (each span once), normalised, for reading a question's terms."""
+        tok = self._ready()
+        return [w.strip() for w in tok.lcut(normalize(text)) if w.strip()]

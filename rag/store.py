@@ -29,8 +29,9 @@ from rag.errors import IndexStateError, InputError
 from rag.lexical import LexicalIndex
 from rag.records import Chunk, Report
 from rag.segmentation import Segmenter
+from rag.text import sentence_spans
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 """Bumped whenever the folder layout or the indexed-text recipe changes; old indexes are refused."""
 EMBED_BATCH = 32
 
@@ -57,6 +58,7 @@ class BuildResult:
     embedded: int
     reused: int
     skipped: tuple[Skip, ...]
+    sentences_embedded: int = 0
     indexed: tuple[str, ...] = ()
     seconds_embedding: float = 0.0
     seconds_total: float = 0.0
@@ -170,18 +172,13 @@ def build_index(
 
     texts = [indexed_text(c, prefix_sections=params.prefix_sections) for c in chunks]
     keys = [_key(encoder.id, t) for t in texts]
+    sent_spans = [sentence_spans(c.text) for c in chunks]
+    sent_texts = [c.text[a:b] for c, spans in zip(chunks, sent_spans, strict=True) for a, b in spans]
+    sent_keys = [_key(encoder.id, "sentence\n" + t) for t in sent_texts]
     reuse = old.vectors_by_key() if old is not None else {}
-    vectors = np.zeros((len(chunks), encoder.dim), dtype=np.float32)
-    todo = [i for i, k in enumerate(keys) if k not in reuse]
-    for i, k in enumerate(keys):
-        if k in reuse:
-            vectors[i] = reuse[k]
     t0 = time.perf_counter()
-    for b in range(0, len(todo), EMBED_BATCH):
-        batch = todo[b : b + EMBED_BATCH]
-        vectors[batch] = encoder.encode_passages([texts[i] for i in batch])
-        if progress:
-            progress(f"embedded {min(b + EMBED_BATCH, len(todo))}/{len(todo)} new chunks")
+    vectors, todo = _embed(encoder, texts, keys, reuse, progress)
+    sent_vectors, sent_todo = _embed(encoder, sent_texts, sent_keys, reuse, progress)
     seconds_embedding = time.perf_counter() - t0
 
     segmenter = Segmenter()
@@ -195,8 +192,10 @@ def build_index(
         "counts": {"documents": len(entries), "chunks": len(chunks)},
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
-    _write_atomically(index_dir, manifest, entries, reports, chunks, keys, vectors, dense, lexical)
+    sentences = _Sentences(sent_spans, sent_keys, sent_vectors)
+    _write_atomically(index_dir, manifest, entries, reports, chunks, keys, vectors, dense, lexical, sentences)
     return BuildResult(
+        sentences_embedded=len(sent_todo),
         documents=len(entries),
         chunks=len(chunks),
         embedded=len(todo),
@@ -206,6 +205,36 @@ def build_index(
         seconds_embedding=seconds_embedding,
         seconds_total=time.perf_counter() - started,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentences:
+    """Sentence spans per chunk (offsets into chunk.text) and one vector per sentence, in order."""
+
+    spans: list[list[tuple[int, int]]]
+    keys: list[str]
+    vectors: npt.NDArray[np.float32]
+
+
+def _embed(
+    encoder: Encoder,
+    texts: list[str],
+    keys: list[str],
+    reuse: dict[str, npt.NDArray[np.float32]],
+    progress: Callable[[str], None] | None,
+) -> tuple[npt.NDArray[np.float32], list[int]]:
+    """Vectors for texts, taking any whose key the previous index already holds."""
+    vectors = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+    todo = [i for i, k in enumerate(keys) if k not in reuse]
+    for i, k in enumerate(keys):
+        if k in reuse:
+            vectors[i] = reuse[k]
+    for b in range(0, len(todo), EMBED_BATCH):
+        batch = todo[b : b + EMBED_BATCH]
+        vectors[batch] = encoder.encode_passages([texts[i] for i in batch])
+        if progress:
+            progress(f"embedded {min(b + EMBED_BATCH, len(todo))}/{len(todo)}")
+    return vectors, todo
 
 
 def _write_atomically(
@@ -218,6 +247,7 @@ def _write_atomically(
     vectors: npt.NDArray[np.float32],
     dense: DenseIndex,
     lexical: LexicalIndex,
+    sentences: _Sentences,
 ) -> None:
     """Write into a temporary sibling, then swap it in with renames."""
     index_dir = index_dir.resolve()
@@ -233,10 +263,14 @@ def _write_atomically(
                 fh.write(json.dumps({"doc_id": r.doc_id, "text": r.text}, ensure_ascii=False).encode() + b"\n")
         manifest["documents"] = [asdict(e) | {"offset": o} for e, o in zip(entries, offsets, strict=True)]
         chunk_offsets: list[int] = []
+        sent_row = 0
         with (tmp / "chunks.jsonl").open("wb") as fh:
-            for c, k in zip(chunks, keys, strict=True):
+            for c, k, spans in zip(chunks, keys, sentences.spans, strict=True):
                 chunk_offsets.append(fh.tell())
                 rec = {
+                    "sent_row": sent_row,
+                    "sentences": [list(sp) for sp in spans],
+                    "sent_keys": sentences.keys[sent_row : sent_row + len(spans)],
                     "chunk_id": c.chunk_id,
                     "doc_id": c.doc_id,
                     "section": list(c.section),
@@ -246,8 +280,10 @@ def _write_atomically(
                     "key": k,
                 }
                 fh.write(json.dumps(rec, ensure_ascii=False).encode() + b"\n")
+                sent_row += len(spans)
         np.save(tmp / "chunks.offsets.npy", np.asarray(chunk_offsets, dtype=np.int64))
         np.save(tmp / "vectors.npy", vectors)
+        np.save(tmp / "sentences.npy", sentences.vectors)
         dense.save(tmp / "dense.faiss")
         (tmp / "lexical").mkdir()
         lexical.save(tmp / "lexical")
@@ -362,12 +398,33 @@ class IndexFiles:
         return [self.report(d.doc_id) for d in self.documents]
 
     def vectors_by_key(self) -> dict[str, npt.NDArray[np.float32]]:
-        vectors = np.load(self.folder / "vectors.npy")
-        out: dict[str, npt.NDArray[np.float32]] = {}
-        with (self.folder / "chunks.jsonl").open("rb") as fh:
-            for row, line in enumerate(fh):
-                out[json.loads(line)["key"]] = vectors[row]
+        """Every chunk and sentence vector of this index by content key, for reuse by a rebuild."""
+        try:
+            vectors = np.load(self.folder / "vectors.npy")
+            sent_vectors = np.load(self.folder / "sentences.npy")
+            out: dict[str, npt.NDArray[np.float32]] = {}
+            with (self.folder / "chunks.jsonl").open("rb") as fh:
+                for row, line in enumerate(fh):
+                    rec = json.loads(line)
+                    out[rec["key"]] = vectors[row]
+                    for i, key in enumerate(rec["sent_keys"]):
+                        out[key] = sent_vectors[rec["sent_row"] + i]
+        except (OSError, ValueError, KeyError, IndexError):
+            return {}  # nothing reusable; the rebuild embeds everything
         return out
+
+    def sentence_vectors(self) -> npt.NDArray[np.float32]:
+        """All sentence vectors (rows in chunk order); small enough to keep in memory."""
+        try:
+            loaded: npt.NDArray[np.float32] = np.load(self.folder / "sentences.npy")
+            return loaded
+        except (OSError, ValueError) as exc:
+            raise IndexStateError(f"{self.folder}/sentences.npy: missing or corrupt; rebuild with `rag build`") from exc
+
+    def sentences(self, row: int) -> tuple[int, list[tuple[int, int]]]:
+        """(first sentence row, spans into the chunk text) of one chunk."""
+        rec = self._record(self.folder / "chunks.jsonl", int(self._offsets[row]))
+        return int(rec["sent_row"]), [(int(a), int(b)) for a, b in rec["sentences"]]
 
 
 def open_index(folder: Path) -> IndexFiles:

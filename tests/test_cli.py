@@ -79,3 +79,24 @@ class TestBuild:
     def test_unknown_model_is_exit_1(self, tmp_path: Path) -> None:
         out = rag("build", "--index", str(tmp_path / "i"), "--model", "word2vec")
         assert out.returncode == 1 and "--model: unknown encoder" in out.stderr
+
+
+class TestAsk:
+    def test_json_answer_follows_the_contract(self, seed_index: Path) -> None:
+        out = rag("ask", "哪些单位矛盾纠纷调解成功率达到100%?", "--index", str(seed_index), "--json")
+        assert out.returncode == 0, out.stderr
+        data = json.loads(out.stdout)
+        assert set(data) == {"question", "kind", "answer", "units", "citations"}
+        assert data["kind"] == "aggregation" and data["units"] == ["河源市源城区埔前镇人民政府"]
+        c = data["citations"][0]
+        assert c["quote"] in c["text"] and c["n"] == 1
+
+    def test_human_answer_then_numbered_sources(self, seed_index: Path) -> None:
+        out = rag("ask", "霞山区2025年主动公开了多少条政府信息?", "--index", str(seed_index))
+        assert out.returncode == 0
+        assert "3522篇。[1]" in out.stdout
+        assert "\n[1] 霞山区人民政府办公室 · 2025 · 二、2025年度推进法治政府建设的情况" in out.stdout
+
+    def test_unknown_unit_filter_is_exit_1(self, seed_index: Path) -> None:
+        out = rag("ask", "主动公开", "--index", str(seed_index), "--unit", "福田区")
+        assert out.returncode == 1 and out.stderr.startswith("rag: --unit: no indexed unit matches '福田区'")

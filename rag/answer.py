@@ -1,0 +1,337 @@
+"""ask(): extractive answers whose every claim quotes and cites an evidence sentence.
+
+Imports rag.retrieve and below; never the CLI, UI or evaluator. No language model: the answer is
+built from sentences of the reports, chosen by term coverage, sentence similarity and the
+question's numeric constraints. "Which units" questions read every report, not just the top-k.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from rag.errors import InputError
+from rag.quantities import Quantity, quantities_in
+from rag.question import Glossary, Term, analyse
+from rag.records import Answer, Chunk, Citation, Hit
+from rag.retrieve import Retriever
+from rag.segmentation import Segmenter
+
+COVERAGE_PREFIXES = ("检索范围", "Coverage")
+"""The last line of list answers says what was searched; it reports on the search, not on a
+report, so it is the one line whose numbers are not quoted evidence."""
+LOOKUP_DEPTH = 8
+PER_REPORT_DEPTH = 4
+MIN_COVERAGE = 0.5
+"""Share (by rarity) of the question's terms a sentence must contain to answer it at all."""
+QUALIFY_COVERAGE = 0.75
+"""Share a sentence must contain for its unit to be listed as meeting a "which units" question."""
+MIN_SIMILARITY = 0.80
+"""e5 cosine below which a sentence is unrelated (used when an English question has no known term)."""
+MAX_QUOTE = 160
+"""Characters above which a quote is cut down to the clauses that carry the evidence."""
+CLAUSE = re.compile(r"[^,，;；]+[,，;；]?")
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    chunk: Chunk
+    quote: str
+    coverage: float
+    similarity: float
+    quantities: tuple[Quantity, ...]
+    meets: bool
+    related: bool
+    has_number: bool
+    exact_measure: bool = False
+
+    @property
+    def score(self) -> float:
+        sim = min(1.0, max(0.0, (self.similarity - 0.75) / 0.2))
+        return 0.5 * self.coverage + 0.5 * sim + 0.2 * self.has_number + 0.1 * self.exact_measure + 0.3 * self.meets
+
+
+class _Context:
+    """One question against one retriever: the analysis, term weights and the query vector."""
+
+    def __init__(self, retriever: Retriever, question: str, segmenter: Segmenter, glossary: Glossary) -> None:
+        self.retriever = retriever
+        self.question = question
+        self.a = analyse(question, segmenter=segmenter, glossary=glossary, unit_aliases=retriever.all_aliases)
+        self.weights = [max(retriever.rarity(alt) for alt in t.alternatives) for t in self.a.terms]
+        self.qvec = retriever.query_vector(question)
+
+    def coverage(self, text: str) -> float:
+        if not self.a.terms:
+            return 1.0
+        total = sum(self.weights)
+        got = sum(w for t, w in zip(self.a.terms, self.weights, strict=True) if t.found_in(text))
+        return got / total if total else 0.0
+
+    def evidence(self, hits: Sequence[Hit]) -> list[Evidence]:
+        out: list[Evidence] = []
+        seen: set[tuple[str, int]] = set()
+        for hit in hits:
+            for a, b, vec in self.retriever.sentences(hit.chunk):
+                if (hit.chunk.chunk_id, a) in seen or b - a < 6:
+                    continue
+                seen.add((hit.chunk.chunk_id, a))
+                out.append(self._judge(hit.chunk, hit.chunk.text[a:b], vec))
+        return sorted(out, key=lambda e: -e.score)
+
+    def _judge(self, chunk: Chunk, sentence: str, vec: npt.NDArray[np.float32]) -> Evidence:
+        quote = self._trim(sentence)
+        qtys = tuple(q for q in quantities_in(quote) if q.measure)
+        a = self.a
+        meets = all(any(c.holds(q, quote[max(0, q.start - 12) : q.start]) for q in qtys) for c in a.constraints)
+        related = bool(a.constraints) and not meets and any(c.same_number(q) for c in a.constraints for q in qtys)
+        counts = [q for q in qtys if q.is_percent == a.wants_percent or (a.wants_percent and not a.measure)]
+        exact = any(q.measure == a.measure for q in counts) if a.measure else bool(counts)
+        return Evidence(
+            chunk=chunk,
+            quote=quote,
+            coverage=self.coverage(quote + " " + chunk.section[-1]),
+            similarity=float(np.dot(vec, self.qvec)),
+            quantities=qtys,
+            meets=meets,
+            related=related,
+            has_number=bool(counts) if a.wants_number else False,
+            exact_measure=exact if a.wants_number else False,
+        )
+
+    def _trim(self, sentence: str) -> str:
+        """A long sentence is cut to the run of clauses (at most three) that holds the most evidence."""
+        if len(sentence) <= MAX_QUOTE:
+            return sentence
+        clauses = [m.group(0) for m in CLAUSE.finditer(sentence)]
+        best, best_score = sentence[:MAX_QUOTE], -1.0
+        for i in range(len(clauses)):
+            for j in range(i + 1, min(i + 3, len(clauses)) + 1):
+                text = "".join(clauses[i:j])
+                nums = sum(1 for q in quantities_in(text) if q.measure)
+                score = self.coverage(text) + 0.3 * min(nums, 1) - 0.001 * len(text)
+                if score > best_score:
+                    best, best_score = text, score
+        return best.strip().rstrip(",，;；") if best.strip().rstrip(",，;；") in sentence else best
+
+    def answerable(self, e: Evidence) -> bool:
+        if self.a.terms:
+            return e.coverage >= MIN_COVERAGE
+        return e.similarity >= MIN_SIMILARITY
+
+
+class _Citations:
+    """Numbers citations in order of first use; the same quote cited twice keeps its number."""
+
+    def __init__(self) -> None:
+        self.items: list[Citation] = []
+
+    def cite(self, e: Evidence) -> str:
+        for c in self.items:
+            if c.chunk.chunk_id == e.chunk.chunk_id and c.quote == e.quote:
+                return f"[{c.n}]"
+        self.items.append(Citation(n=len(self.items) + 1, chunk=e.chunk, quote=e.quote))
+        return f"[{len(self.items)}]"
+
+
+@functools.cache
+def default_glossary() -> Glossary:
+    """The bundled glossary, read once per process: it is immutable package data."""
+    return Glossary()
+
+
+def ask(
+    retriever: Retriever,
+    question: str,
+    *,
+    unit: str | None = None,
+    year: int | None = None,
+    segmenter: Segmenter | None = None,
+    glossary: Glossary | None = None,
+) -> Answer:
+    """Answer from the indexed reports only; when nothing supports an answer, say so."""
+    question = question.strip()
+    if not question:
+        raise InputError("question: must not be empty")
+    ctx = _Context(retriever, question, segmenter or retriever.segmenter, glossary or default_glossary())
+    retriever.allowed_rows(unit=unit, year=year)  # validates the filters before any work
+    if ctx.a.unknown_places and not retriever.units_in(question):
+        return _unanswerable(
+            ctx,
+            f"已索引的报告中没有{'、'.join(ctx.a.unknown_places)}的报告。",
+            f"No indexed report comes from {', '.join(ctx.a.unknown_places)}.",
+        )
+    if ctx.a.kind == "aggregation":
+        return _aggregate(ctx, unit, year)
+    if ctx.a.kind == "comparison":
+        return _compare(ctx, unit, year)
+    return _lookup(ctx, unit, year)
+
+
+def _unanswerable(ctx: _Context, zh: str, en: str, coverage: str = "") -> Answer:
+    lead = "Not found in the indexed reports. " + en if ctx.a.english else "未在已索引的报告中找到答案。" + zh
+    text = lead + (("\n" + coverage) if coverage else "")
+    return Answer(question=ctx.question, kind="unanswerable", text=text)
+
+
+def _lookup(ctx: _Context, unit: str | None, year: int | None) -> Answer:
+    named = ctx.retriever.units_in(ctx.question) if unit is None else []
+    hits = ctx.retriever.search(ctx.question, k=LOOKUP_DEPTH, unit=unit, year=year)
+    if named:
+        hits = [h for h in hits if h.chunk.unit in named] or hits
+    candidates = [e for e in ctx.evidence(hits) if ctx.answerable(e)]
+    if ctx.a.wants_number:
+        candidates = [e for e in candidates if e.has_number]
+    if ctx.a.constraints:
+        candidates = [e for e in candidates if e.meets]
+    if not candidates:
+        return _unanswerable(ctx, "相关段落没有回答这个问题的内容。", "No passage answers this question.")
+    best = candidates[0]
+    chosen = [best] + [e for e in candidates[1:2] if e.chunk.unit == best.chunk.unit and e.score >= 0.9 * best.score]
+    cites = _Citations()
+    lines = []
+    for e in chosen:
+        who = f"According to {e.chunk.unit}" if ctx.a.english else f"据{e.chunk.unit}报告"
+        lines.append(f"{who}: {e.quote}{cites.cite(e)}" if ctx.a.english else f"{who}：{e.quote}{cites.cite(e)}")
+    return Answer(
+        question=ctx.question,
+        kind="lookup",
+        text="\n".join(lines),
+        citations=tuple(cites.items),
+        units=(best.chunk.unit,),
+    )
+
+
+def _per_report(ctx: _Context, unit: str | None, year: int | None) -> list[tuple[str, str, list[Evidence]]]:
+    """(doc_id, unit, evidence best first) for every report the filters allow: the whole corpus."""
+    allowed = ctx.retriever.allowed_rows(unit=unit, year=year)
+    out = []
+    for d in ctx.retriever.documents:
+        if allowed is not None and not allowed[d.first]:
+            continue
+        hits = ctx.retriever.search(ctx.question, k=PER_REPORT_DEPTH, doc_ids=[d.doc_id])
+        out.append((d.doc_id, d.unit, ctx.evidence(hits)))
+    return out
+
+
+def _coverage_line(
+    ctx: _Context,
+    searched: int,
+    qualified: Sequence[str],
+    silent: Sequence[str],
+    noun_zh: str = "符合",
+    noun_en: str = "qualify",
+) -> str:
+    if ctx.a.english:
+        tail = f"; silent: {', '.join(silent)}" if silent else "; every report mentions it"
+        return f"Coverage: searched {searched} reports, {len(qualified)} {noun_en}{tail}."
+    tail = f"；未提及：{'、'.join(silent)}" if silent else "；每份报告都有提及"
+    return f"检索范围：共检索{searched}份报告，{len(qualified)}份{noun_zh}{tail}。"
+
+
+def _aggregate(ctx: _Context, unit: str | None, year: int | None) -> Answer:
+    cites = _Citations()
+    qualified: list[tuple[str, Evidence]] = []
+    related: list[tuple[str, Evidence]] = []
+    silent: list[str] = []
+    reports = _per_report(ctx, unit, year)
+    for _, name, evidence in reports:
+        good = [e for e in evidence if e.coverage >= QUALIFY_COVERAGE and e.meets]
+        if not ctx.a.terms:
+            good = [e for e in good if e.similarity >= MIN_SIMILARITY]
+        near = [e for e in evidence if ctx.answerable(e) or (e.related and e.coverage > 0)]
+        if good:
+            qualified.append((name, good[0]))
+        elif near:
+            related.append((name, near[0]))
+        else:
+            silent.append(name)
+    names = [n for n, _ in qualified]
+    coverage = _coverage_line(ctx, len(reports), names, silent)
+    if not qualified:
+        return _unanswerable(ctx, "没有单位的报告满足这个问题。", "No report meets this question.", coverage)
+    if ctx.a.english:
+        lines = ["Units whose reports meet the question:"]
+        lines += [f"- {n}: {e.quote}{cites.cite(e)}" for n, e in qualified]
+        if related:
+            lines.append("Related, but not meeting the question:")
+            lines += [f"- {n}: {e.quote}{cites.cite(e)}" for n, e in related]
+    else:
+        lines = ["符合条件的单位："]
+        lines += [f"- {n}：{e.quote}{cites.cite(e)}" for n, e in qualified]
+        if related:
+            lines.append("相关但不符合条件（不计入）：")
+            lines += [f"- {n}：{e.quote}{cites.cite(e)}" for n, e in related]
+    lines.append(coverage)
+    return Answer(
+        question=ctx.question,
+        kind="aggregation",
+        text="\n".join(lines),
+        citations=tuple(cites.items),
+        units=tuple(names),
+    )
+
+
+def _value(ctx: _Context, e: Evidence) -> Quantity | None:
+    """The number a comparison reads from a sentence: the one right after the rarest term found."""
+    pool = [
+        q
+        for q in e.quantities
+        if (not ctx.a.measure or q.measure == ctx.a.measure)
+        and (q.is_percent if ctx.a.wants_percent else not q.is_percent)
+    ]
+    if not pool:
+        return None
+    ranked = sorted(zip(ctx.a.terms, ctx.weights, strict=True), key=lambda tw: -tw[1])
+    for term, _ in ranked:
+        pos = _position(term, e.quote)
+        if pos is not None:
+            after = [q for q in pool if q.start >= pos]
+            if after:
+                return after[0]
+    return pool[0]
+
+
+def _position(term: Term, text: str) -> int | None:
+    found = [text.find(a) for a in term.alternatives if a in text]
+    return min(found) if found else None
+
+
+def _compare(ctx: _Context, unit: str | None, year: int | None) -> Answer:
+    named = set(ctx.retriever.units_in(ctx.question)) if unit is None else set()
+    reports = [r for r in _per_report(ctx, unit, year) if len(named) < 2 or r[1] in named]
+    rows: list[tuple[str, Quantity, Evidence]] = []
+    silent: list[str] = []
+    for _, name, evidence in reports:
+        found = next(((q, e) for e in evidence if ctx.answerable(e) and (q := _value(ctx, e)) is not None), None)
+        if found is None:
+            silent.append(name)
+        else:
+            rows.append((name, found[0], found[1]))
+    coverage = _coverage_line(ctx, len(reports), [r[0] for r in rows], silent, "有数值", "state a value")
+    if not rows:
+        return _unanswerable(ctx, "没有报告给出可比较的数值。", "No report states a comparable value.", coverage)
+    rows.sort(key=lambda r: r[1].value, reverse=ctx.a.direction == "max")
+    cites = _Citations()
+    marks = [cites.cite(e) for _, _, e in rows]
+    top_name, top_q, _ = rows[0]
+    if ctx.a.english:
+        word = "highest" if ctx.a.direction == "max" else "lowest"
+        lines = [f"{top_name} has the {word} value: {top_q.display()}{marks[0]}.", "Values by unit:"]
+    else:
+        word = "最多" if ctx.a.direction == "max" else "最少"
+        lines = [f"{top_name}{word}：{top_q.display()}{marks[0]}。", "各单位数值："]
+    lines += [f"- {name}：{q.display()}（{e.quote}）{m}" for (name, q, e), m in zip(rows, marks, strict=True)]
+    lines.append(coverage)
+    return Answer(
+        question=ctx.question,
+        kind="comparison",
+        text="\n".join(lines),
+        citations=tuple(cites.items),
+        units=tuple(r[0] for r in rows),
+    )

@@ -1,0 +1,104 @@
+"""Numbers with their measure words, as reports write them: 10369余条, 4.37万户, 百分之百, ３５７６条.
+
+Stdlib only. Answers compare and cite values through this one parser, so "every number in an
+answer appears in a cited quote" is checked on the same normalised values it was built from.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MEASURES = (
+    "人次",
+    "场次",
+    "万元",
+    "亿元",
+    "元",
+    "条",
+    "篇",
+    "件",
+    "宗",
+    "场",
+    "次",
+    "名",
+    "户",
+    "份",
+    "个",
+    "项",
+    "人",
+    "家",
+    "期",
+    "台",
+    "笔",
+    "节",
+    "处",
+    "支",
+    "张",
+    "所",
+    "村",
+    "%",
+)
+"""Measure words after a count, longest first so 人次 wins over 人 and 场次 over 场."""
+MULTIPLIERS = {"万": 10_000.0, "亿": 100_000_000.0}
+QUANTITY = re.compile(
+    r"(?P<num>\d+(?:\.\d+)?)\s*(?P<approx>余|多)?\s*(?P<mult>[万亿](?![元]))?\s*(?P<approx2>余|多)?\s*"
+    r"(?P<measure>" + "|".join(map(re.escape, MEASURES)) + r")?"
+)
+PERCENT_WORDS = re.compile(r"百分之(百|[零一二两三四五六七八九十]{1,3})")
+CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+CITATION = re.compile(r"\[\d+\]")
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """One number in a text: its normalised value, measure word ('' if none) and where it stands."""
+
+    value: float
+    measure: str
+    raw: str
+    start: int
+    end: int
+
+    @property
+    def is_percent(self) -> bool:
+        return self.measure == "%"
+
+    def display(self) -> str:
+        """The value as an answer shows it: 10369条, 43700户, 100%."""
+        number = f"{self.value:.2f}".rstrip("0").rstrip(".")
+        return f"{number}{self.measure}"
+
+
+def quantities_in(text: str) -> list[Quantity]:
+    """Every number in text with its measure; years (2025年) and dates are numbers without a measure."""
+    text = unicodedata.normalize("NFKC", text)  # NFKC keeps length for digits and ％ -> %
+    out: list[Quantity] = []
+    for m in QUANTITY.finditer(text):
+        value = float(m.group("num"))
+        if m.group("mult"):
+            value *= MULTIPLIERS[m.group("mult")]
+        measure = m.group("measure") or ""
+        if measure in ("万元", "亿元"):
+            value *= MULTIPLIERS[measure[0]]
+            measure = "元"
+        out.append(Quantity(value, measure, m.group(0).strip(), m.start(), m.end()))
+    for m in PERCENT_WORDS.finditer(text):
+        out.append(Quantity(_chinese_number(m.group(1)), "%", m.group(0), m.start(), m.end()))
+    return sorted(out, key=lambda q: q.start)
+
+
+def _chinese_number(word: str) -> float:
+    """百 -> 100, 九十五 -> 95, 二十 -> 20, 八 -> 8 (the small numbers of 百分之…)."""
+    if word == "百":
+        return 100.0
+    if "十" in word:
+        tens, _, ones = word.partition("十")
+        return float(CN_DIGITS.get(tens, 1) * 10 + CN_DIGITS.get(ones, 0))
+    return float(CN_DIGITS.get(word, 0))
+
+
+def numbers_in(text: str) -> set[float]:
+    """Normalised values of every number in a text, citation markers [n] left out."""
+    return {q.value for q in quantities_in(CITATION.sub(" ", text))}

@@ -1,0 +1,290 @@
+"""What a question asks: its kind, the terms evidence must contain, its numeric constraints.
+
+Imports rag.text/segmentation/quantities only. Kinds are told apart by wording in Chinese and
+English; terms are jieba words (or glossary terms for English) weighted by how rare they are.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Literal
+
+from rag.quantities import MEASURES, Quantity, quantities_in
+from rag.segmentation import STOPWORDS, Segmenter
+from rag.text import has_chinese, normalize
+
+QuestionKind = Literal["lookup", "aggregation", "comparison"]
+COMPARISON = re.compile(
+    r"最多|最少|最高|最低|最大|最小|更多|更少|更高|更低|谁.{0,15}(多|少|高|低)|排名|排序|比较|对比|相比|"
+    r"\b(most|least|highest|lowest|more|fewer|less|compare[sd]?|comparison|rank(ed|ing)?)\b",
+    re.I,
+)
+AGGREGATION = re.compile(
+    r"哪些|哪几[个家]|哪[个家]单位|哪[个家]部门|哪[个家]镇|哪[个家]区|有没有单位|列出.{0,6}单位|单位.{0,4}有哪些|"
+    r"\bwhich\s+(?:\w+\s+){0,2}(units?|offices?|towns?|districts?|reports?|departments?|governments?|"
+    r"subdistricts?|streets?)\b|\bwhat units\b|\blist (?:the |all )?units\b",
+    re.I,
+)
+ASKED_MEASURE = re.compile(r"(?:多少|几)\s*(" + "|".join(m for m in MEASURES if m != "%") + r")")
+WANTS_NUMBER = re.compile(
+    r"多少|几[个次场件宗名人份条篇项户家期]|数量|比例|比率|成功率|办结率|满意度|百分之|\bhow (many|much)\b|"
+    r"\b(rate|percentage|share|number of|amount)\b",
+    re.I,
+)
+WANTS_PERCENT = re.compile(r"率|比例|满意度|百分之|\b(rate|percentage|share)\b", re.I)
+AT_LEAST = re.compile(r"以上|超过|不少于|不低于|至少|达到|达|高于|多于|\b(at least|over|more than|above|reach(ed)?)\b")
+AT_MOST = re.compile(r"以下|不足|少于|低于|不超过|至多|\b(at most|under|less than|below|fewer than)\b")
+QUESTION_WORDS = frozenset(
+    [
+        "单位",
+        "哪个",
+        "哪家",
+        "情况",
+        "如何",
+        "怎么样",
+        "怎样",
+        "什么",
+        "报告",
+        "提到",
+        "提及",
+        "年度",
+        "全年",
+        "今年",
+        "去年",
+        "明年",
+        "共",
+        "累计",
+        "开展",
+        "进行",
+        "组织",
+        "达到",
+        "达",
+        "有",
+        "做",
+        "做了",
+        "采取",
+        "工作",
+        "方面",
+        "是",
+        "了",
+        "多",
+        "少",
+        "谁",
+        "更",
+        "最",
+        "为",
+        "数",
+        "区",
+        "镇",
+        "街道",
+        "单位的",
+        "哪些",
+        "多少",
+        "几",
+        "相关",
+        "具体",
+        "分别",
+        "一共",
+        "总共",
+        "共计",
+        "报告了",
+        "情况下",
+    ]
+)
+"""Words of the question's frame that no evidence sentence needs to repeat."""
+GENERIC_PLACE_WORDS = (
+    "全区",
+    "辖区",
+    "城区",
+    "社区",
+    "园区",
+    "小区",
+    "景区",
+    "片区",
+    "街区",
+    "我区",
+    "全镇",
+    "我镇",
+    "该区",
+    "本区",
+    "全市",
+    "本市",
+    "乡镇",
+    "镇街",
+)
+PLACE_NAME = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:区|县|镇|乡|街道|市))")
+"""Place-like names in a question; one that names no indexed unit means the corpus lacks that report."""
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One thing evidence must mention; any alternative counts (调解|调处)."""
+
+    alternatives: tuple[str, ...]
+    parts: tuple[str, ...] = ()
+
+    def found_in(self, text: str) -> bool:
+        if any(a in text for a in self.alternatives):
+            return True
+        return bool(self.parts) and all(p in text for p in self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    """A number the evidence must state: op value (percent or with a measure), about `subject`."""
+
+    op: Literal[">=", "<=", "=="]
+    value: float
+    measure: str
+    subject: tuple[str, ...]
+
+    def holds(self, q: Quantity, context: str) -> bool:
+        if self.measure and q.measure != self.measure:
+            return False
+        if self.subject and not any(s in context for s in self.subject):
+            return False
+        if self.op == ">=":
+            return q.value >= self.value
+        if self.op == "<=":
+            return q.value <= self.value
+        return q.value == self.value
+
+    def same_number(self, q: Quantity) -> bool:
+        return q.measure == self.measure and q.value == self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    question: str
+    kind: QuestionKind
+    english: bool
+    terms: tuple[Term, ...]
+    constraints: tuple[Constraint, ...]
+    wants_number: bool
+    wants_percent: bool
+    measure: str
+    direction: Literal["max", "min"]
+    unknown_places: tuple[str, ...]
+
+
+class Glossary:
+    """English phrases -> Chinese terms (rag/data/glossary.tsv), longest phrase first."""
+
+    def __init__(self) -> None:
+        entries: dict[str, tuple[str, ...]] = {}
+        text = (resources.files("rag") / "data" / "glossary.tsv").read_text(encoding="utf-8")
+        for line in text.splitlines():
+            if line.strip() and not line.startswith("#") and "\t" in line:
+                en, zh = line.split("\t", 1)
+                entries[en.strip().lower()] = tuple(z.strip() for z in zh.split("|") if z.strip())
+        self._entries = dict(sorted(entries.items(), key=lambda kv: -len(kv[0])))
+
+    def terms(self, text: str) -> list[tuple[int, Term]]:
+        """(position, term) for each phrase found, longer phrases claiming their words first."""
+        low = " " + re.sub(r"[^a-z0-9\-']+", " ", text.lower()) + " "
+        taken = [False] * len(low)
+        found: list[tuple[int, Term]] = []
+        for phrase, zh in self._entries.items():
+            for m in re.finditer(r"(?<= )" + re.escape(phrase) + r"(?= )", low):
+                if not any(taken[m.start() : m.end()]):
+                    taken[m.start() : m.end()] = [True] * (m.end() - m.start())
+                    found.append((m.start(), Term(zh)))
+        return sorted(found, key=lambda f: f[0])
+
+
+def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_aliases: set[str]) -> Analysis:
+    q = normalize(question.strip())
+    english = not has_chinese(re.sub(r"[“”\"'‘’].*?[“”\"'‘’]", "", q)) or bool(re.match(r"^[a-z]", q))
+    kind: QuestionKind = "lookup"
+    if COMPARISON.search(q):
+        kind = "comparison"
+    elif AGGREGATION.search(q):
+        kind = "aggregation"
+    stripped = q
+    for alias in sorted(unit_aliases, key=len, reverse=True):
+        stripped = stripped.replace(normalize(alias), " ")
+    terms = _terms(stripped, segmenter, glossary)
+    constraints = tuple(_constraints(stripped, segmenter, glossary))
+    measure_m = ASKED_MEASURE.search(q)
+    direction: Literal["max", "min"] = "min" if re.search(r"最少|最低|更少|更低|最小|least|lowest|fewer", q) else "max"
+    return Analysis(
+        question=question,
+        kind=kind,
+        english=english,
+        terms=tuple(terms),
+        constraints=constraints,
+        wants_number=bool(WANTS_NUMBER.search(q)) or kind == "comparison",
+        wants_percent=bool(WANTS_PERCENT.search(q)),
+        measure=measure_m.group(1) if measure_m else "",
+        direction=direction,
+        unknown_places=tuple(_unknown_places(question, unit_aliases)),
+    )
+
+
+def _terms(text: str, segmenter: Segmenter, glossary: Glossary) -> list[Term]:
+    out: list[Term] = [t for _, t in glossary.terms(text)]
+    for word in segmenter.words(text):
+        if (
+            len(word) < 2
+            or word in QUESTION_WORDS
+            or word in STOPWORDS
+            or not has_chinese(word)
+            or quantities_in(word)
+            or AT_LEAST.fullmatch(word)
+            or AT_MOST.fullmatch(word)
+        ):
+            continue
+        parts = tuple(p for p in segmenter.tokens(word) if p != word and len(p) >= 2)
+        out.append(Term((word,), parts))
+    unique: dict[tuple[str, ...], Term] = {}
+    for t in out:
+        unique.setdefault(t.alternatives, t)
+    return list(unique.values())
+
+
+def _constraints(text: str, segmenter: Segmenter, glossary: Glossary) -> list[Constraint]:
+    out: list[Constraint] = []
+    for qty in quantities_in(text):
+        if not qty.measure or (qty.measure == "" and qty.value > 1900):
+            continue
+        before = text[max(0, qty.start - 12) : qty.start]
+        after = text[qty.end : qty.end + 30]
+        op: Literal[">=", "<=", "=="] = "=="
+        if AT_MOST.search(after[:6]) or AT_MOST.search(before[-8:]):
+            op = "<="
+        elif AT_LEAST.search(after[:6]) or AT_LEAST.search(before[-8:]) or qty.is_percent:
+            op = ">="
+        subject = _subject(before, after, segmenter, glossary)
+        out.append(Constraint(op, qty.value, qty.measure, subject))
+    return out
+
+
+def _subject(before: str, after: str, segmenter: Segmenter, glossary: Glossary) -> tuple[str, ...]:
+    """What the number is about: the nearest content word before it (成功率达到100%), in English
+    the glossary terms next to it (100% mediation success)."""
+    if has_chinese(before):
+        words = [
+            w
+            for w in segmenter.words(before)
+            if has_chinese(w) and w not in QUESTION_WORDS and not AT_LEAST.fullmatch(w)
+        ]
+        if words:
+            last = words[-1]
+            return (last, *[p for p in segmenter.tokens(last) if len(p) >= 2 and p != last][-1:])
+    near = glossary.terms(before[-30:] + " " + after[:30])
+    return tuple(a for _, t in near for a in t.alternatives)
+
+
+def _unknown_places(question: str, unit_aliases: set[str]) -> list[str]:
+    out = []
+    for m in PLACE_NAME.finditer(question):
+        name = m.group(1)
+        name = re.sub(r"^(请问|哪些|哪个|那么|那|和|与|及|在|对|的|年|为)+", "", name)
+        if len(name) < 3 or any(g in name for g in GENERIC_PLACE_WORDS):
+            continue
+        if any(name in a or a in name for a in unit_aliases):
+            continue
+        out.append(name)
+    return out

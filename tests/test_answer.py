@@ -1,0 +1,145 @@
+"""ask() over a real index of the seeds: every kind, in Chinese and English, and honest 'not found'."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer import COVERAGE_PREFIXES, ask
+from rag.errors import InputError
+from rag.quantities import numbers_in
+from rag.records import Answer
+from rag.retrieve import Retriever
+
+PUQIAN = "河源市源城区埔前镇人民政府"
+CHEZHAN = "浈江区车站街道办事处"
+HEDONG = "河东区政府办公室"
+XIASHAN = "霞山区人民政府办公室"
+
+MIX = [
+    "哪些单位矛盾纠纷调解成功率达到100%?",
+    "which units reported 100% mediation success?",
+    "哪些单位提到了法律明白人?",
+    "which units trained 法律明白人?",
+    "霞山区2025年主动公开了多少条政府信息?",
+    "How many administrative law enforcement inspections did Chezhan subdistrict carry out in 2025?",
+    "哪个单位主动公开的政府信息最多?",
+    "埔前镇和车站街道的法律顾问,谁审查的合同更多?",
+    "哪些单位报告了环境污染罚款金额?",
+    "2025年源城区发放了多少张结婚证?",
+    "河东区2024年作出行政许可决定多少件?",
+    "源城区累计授信农户数是多少?",
+]
+
+
+@pytest.fixture(scope="module")
+def answers(retriever: Retriever) -> dict[str, Answer]:
+    return {q: ask(retriever, q) for q in MIX}
+
+
+class TestAggregation:
+    def test_mediation_rate_lists_only_the_unit_that_states_it(self, answers: dict[str, Answer]) -> None:
+        a = answers["哪些单位矛盾纠纷调解成功率达到100%?"]
+        assert a.kind == "aggregation" and a.units == (PUQIAN,)
+        assert any(c.chunk.unit == PUQIAN and "成功率达100%" in c.quote for c in a.citations)
+
+    def test_completion_rate_is_shown_only_as_related(self, answers: dict[str, Answer]) -> None:
+        a = answers["哪些单位矛盾纠纷调解成功率达到100%?"]
+        assert CHEZHAN not in a.units
+        related = a.text.split("相关但不符合条件")[1]
+        assert CHEZHAN in related and "办结率均达100%" in related
+
+    def test_coverage_line_names_the_silent_reports(self, answers: dict[str, Answer]) -> None:
+        last = answers["哪些单位矛盾纠纷调解成功率达到100%?"].text.splitlines()[-1]
+        assert last.startswith("检索范围：共检索5份报告，1份符合")
+        assert XIASHAN in last and HEDONG in last
+
+    def test_english_question_gets_the_same_units(self, answers: dict[str, Answer]) -> None:
+        a = answers["which units reported 100% mediation success?"]
+        assert a.kind == "aggregation" and a.units == (PUQIAN,)
+        assert a.text.splitlines()[-1].startswith("Coverage: searched 5 reports, 1 qualify")
+
+    def test_mention_question_lists_every_unit_that_mentions_the_term(self, answers: dict[str, Answer]) -> None:
+        a = answers["哪些单位提到了法律明白人?"]
+        assert set(a.units) == {PUQIAN, CHEZHAN}
+        assert all("法律明白人" in c.quote for c in a.citations)
+
+    def test_training_question_needs_training_in_the_evidence(self, answers: dict[str, Answer]) -> None:
+        a = answers["which units trained 法律明白人?"]
+        assert a.units == (PUQIAN,) and "培训" in a.citations[0].quote
+
+    def test_year_filter_limits_the_reports_searched(self, retriever: Retriever) -> None:
+        a = ask(retriever, "哪些单位提到了法律明白人?", year=2024)
+        assert a.units == (PUQIAN,) and "共检索2份报告" in a.text
+
+
+class TestLookup:
+    def test_lookup_quotes_the_sentence_with_the_number(self, answers: dict[str, Answer]) -> None:
+        a = answers["霞山区2025年主动公开了多少条政府信息?"]
+        assert a.kind == "lookup" and a.units == (XIASHAN,)
+        assert "3522篇" in a.citations[0].quote
+
+    def test_english_lookup(self, answers: dict[str, Answer]) -> None:
+        a = answers["How many administrative law enforcement inspections did Chezhan subdistrict carry out in 2025?"]
+        assert a.kind == "lookup" and "433次" in a.text and a.citations[0].chunk.unit == CHEZHAN
+
+    def test_unit_filter_applies_to_answers(self, retriever: Retriever) -> None:
+        a = ask(retriever, "全年主动公开了多少条政府信息?", unit="源城区")
+        assert a.units == ("源城区人民政府办公室",) and "3576条" in a.text
+
+    def test_ten_thousand_is_read_as_a_number(self, answers: dict[str, Answer]) -> None:
+        assert "4.37万户" in answers["源城区累计授信农户数是多少?"].text
+
+
+class TestComparison:
+    def test_most_disclosed_information(self, answers: dict[str, Answer]) -> None:
+        a = answers["哪个单位主动公开的政府信息最多?"]
+        assert a.kind == "comparison" and a.units[0] == HEDONG
+        assert a.text.startswith(f"{HEDONG}最多：10369条[1]")
+        assert len(a.citations) == len(a.units)
+
+    def test_two_named_units_are_compared_with_cited_values(self, answers: dict[str, Answer]) -> None:
+        a = answers["埔前镇和车站街道的法律顾问,谁审查的合同更多?"]
+        assert a.units == (PUQIAN, CHEZHAN)
+        assert "73份" in a.citations[0].quote and "21份" in a.citations[1].quote
+
+
+class TestUnanswerable:
+    @pytest.mark.parametrize("q", ["哪些单位报告了环境污染罚款金额?", "2025年源城区发放了多少张结婚证?"])
+    def test_missing_fact_is_not_found_with_no_citation(self, answers: dict[str, Answer], q: str) -> None:
+        a = answers[q]
+        assert a.kind == "unanswerable" and a.citations == () and a.units == ()
+        assert "未在已索引的报告中找到" in a.text
+
+    def test_unit_not_in_the_corpus_is_not_found(self, retriever: Retriever) -> None:
+        a = ask(retriever, "福田区2025年主动公开了多少条政府信息?")
+        assert a.kind == "unanswerable" and "福田区" in a.text and not a.citations
+
+    def test_empty_question_is_an_error(self, retriever: Retriever) -> None:
+        with pytest.raises(InputError, match="question: must not be empty"):
+            ask(retriever, "  ")
+
+
+class TestFaithfulness:
+    def test_every_quote_is_verbatim_in_its_passage_and_report(
+        self, answers: dict[str, Answer], retriever: Retriever
+    ) -> None:
+        for a in answers.values():
+            for c in a.citations:
+                assert c.quote in c.chunk.text
+                assert c.quote in retriever.report(c.chunk.doc_id).text
+
+    def test_every_number_in_an_answer_is_in_a_cited_quote(self, answers: dict[str, Answer]) -> None:
+        for a in answers.values():
+            quoted = set().union(*(numbers_in(c.quote) for c in a.citations)) if a.citations else set()
+            for line in a.text.splitlines():
+                if line.startswith(COVERAGE_PREFIXES):
+                    continue
+                assert numbers_in(line) <= quoted, (a.question, line)
+
+    def test_every_claim_line_ends_with_a_citation(self, answers: dict[str, Answer]) -> None:
+        for a in answers.values():
+            if a.kind == "unanswerable":
+                continue
+            for line in a.text.splitlines():
+                if line.startswith(("-", "据", "According")):
+                    assert line.rstrip("。.").endswith("]"), line

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import pytest
+
+from rag.quantities import numbers_in, quantities_in
+
+
+class TestNormalisation:
+    @pytest.mark.parametrize(
+        ("text", "value", "measure"),
+        [
+            ("主动公开政府信息10369余条", 10369, "条"),
+            ("累计授信农户数4.37万户", 43700, "户"),
+            ("成功率达百分之百", 100, "%"),
+            ("主动公开政府信息３５７６条", 3576, "条"),
+            ("满意度99.96%", 99.96, "%"),
+            ("培训60人次", 60, "人次"),
+            ("筹措15万元资金", 150000, "元"),
+            ("宣传活动32场次", 32, "场次"),
+        ],
+    )
+    def test_value_and_measure(self, text: str, value: float, measure: str) -> None:
+        q = [q for q in quantities_in(text) if q.measure][-1]
+        assert q.value == pytest.approx(value) and q.measure == measure
+
+    def test_year_is_a_number_without_measure(self) -> None:
+        assert [(q.value, q.measure) for q in quantities_in("2025年开展培训4次")] == [(2025, ""), (4, "次")]
+
+    def test_citation_markers_are_not_numbers(self) -> None:
+        assert numbers_in("河东区最多：10369条[1]，源城区4.37万户[2]") == {10369, 43700}
