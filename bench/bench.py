@@ -61,12 +61,38 @@ def main() -> None:
     times = []
     for _ in range(args.repeat):
         for q in QUERIES:
+            retriever.clear_query_cache()
             t = time.perf_counter()
             retriever.search(q, k=5)
             times.append((time.perf_counter() - t) * 1000)
     print(
         f"warm Retriever.search k=5: median {statistics.median(times):.1f} ms, p95 {pct(times, 95):.1f} ms "
         f"over {len(times)} queries"
+    )
+
+    from rag.answer import ask
+
+    asks = [
+        "霞山区2025年主动公开了多少条政府信息?",
+        "哪些单位矛盾纠纷调解成功率达到100%?",
+        "which units reported 100% mediation success?",
+        "哪个单位主动公开的政府信息最多?",
+        "埔前镇和车站街道的法律顾问,谁审查的合同更多?",
+        "哪些单位报告了环境污染罚款金额?",
+        "How many administrative law enforcement inspections did Chezhan subdistrict carry out?",
+        "哪些单位提到了法律明白人?",
+    ]
+    ask(retriever, asks[0])
+    answer_times = []
+    for _ in range(max(1, args.repeat // 2)):
+        for q in asks:
+            retriever.clear_query_cache()
+            t = time.perf_counter()
+            ask(retriever, q)
+            answer_times.append((time.perf_counter() - t) * 1000)
+    print(
+        f"warm ask() over lookup/aggregation/comparison/unanswerable mix: median "
+        f"{statistics.median(answer_times):.1f} ms, p95 {pct(answer_times, 95):.1f} ms over {len(answer_times)}"
     )
 
     colds = []

@@ -48,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--unit", help="only this unit's reports")
     a.add_argument("--year", type=int, help="only reports of this year")
     a.add_argument("--json", action="store_true", help="print the JSON contract")
+    a.add_argument(
+        "--no-generate",
+        action="store_true",
+        help="never use the configured generator (RAG_LLM_BASE_URL/RAG_LLM_MODEL or rag.toml)",
+    )
     return p
 
 
@@ -110,10 +115,16 @@ def _search(args: argparse.Namespace) -> int:
 
 def _ask(args: argparse.Namespace) -> int:
     from rag.answer import ask
+    from rag.generate import rewrite, settings_from_env
     from rag.retrieve import Retriever
 
     retriever = Retriever.open(args.index)
     answer = ask(retriever, args.question, unit=args.unit, year=args.year)
+    settings = None if args.no_generate else settings_from_env()
+    if settings is not None:
+        answer = rewrite(answer, settings)
+    for notice in answer.notices:
+        print(f"rag: note: {notice}", file=sys.stderr)
     if args.json:
         _print_json(answer.to_dict())
         return 0

@@ -1,0 +1,132 @@
+"""The optional generator against a small chat-completions server running inside the test."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from rag.answer import ask
+from rag.generate import GeneratorSettings, rewrite, settings_from_env, validate
+from rag.retrieve import Retriever
+
+QUESTION = "埔前镇和车站街道的法律顾问,谁审查的合同更多?"
+
+
+class ChatServer:
+    """Speaks POST /v1/chat/completions, plain or streamed (SSE); replies with `reply`."""
+
+    def __init__(self) -> None:
+        self.reply = ""
+        self.delay = 0.0
+        self.requests: list[dict] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                server.requests.append(body)
+                time.sleep(server.delay)
+                if body.get("stream"):
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/event-stream")
+                    self.end_headers()
+                    for i in range(0, len(server.reply), 7):
+                        chunk = {"choices": [{"delta": {"content": server.reply[i : i + 7]}}]}
+                        self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
+                    self.wfile.write(b"data: [DONE]\n\n")
+                    return
+                out = json.dumps({"choices": [{"message": {"role": "assistant", "content": server.reply}}]})
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.end_headers()
+                    self.wfile.write(out.encode())
+                except BrokenPipeError:  # the client gave up first (the timeout test)
+                    pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+@pytest.fixture(scope="module")
+def chat() -> Iterator[ChatServer]:
+    server = ChatServer()
+    yield server
+    server.httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def extractive(retriever: Retriever):
+    return ask(retriever, QUESTION)
+
+
+class TestRewrite:
+    def test_supported_sentences_are_kept_and_sent_evidence_only(self, chat: ChatServer, extractive) -> None:
+        chat.reply = "埔前镇法律顾问审查合同73份，多于车站街道的21份[1][2]。"
+        out = rewrite(extractive, GeneratorSettings(chat.url, "m"))
+        assert out.text.startswith("埔前镇法律顾问审查合同73份，多于车站街道的21份[1][2]。")
+        assert [c.n for c in out.citations] == [1, 2] and out.notices == ()
+        prompt = chat.requests[-1]["messages"][1]["content"]
+        assert "[1]" in prompt and "审查合同73份" in prompt
+
+    def test_invented_citation_and_unsupported_number_are_dropped(self, chat: ChatServer, extractive) -> None:
+        chat.reply = "埔前镇审查合同73份[1]。车站街道审查合同99份[2]。另有单位审查了更多合同[7]。"
+        out = rewrite(extractive, GeneratorSettings(chat.url, "m"))
+        assert out.text.splitlines()[0] == "埔前镇审查合同73份[1]。"
+        assert "99份" not in out.text and "[7]" not in out.text
+        assert [c.n for c in out.citations] == [1]
+        assert any("dropped 2" in n for n in out.notices)
+
+    def test_streaming_delivers_tokens_and_the_same_checks(self, chat: ChatServer, extractive) -> None:
+        chat.reply = "埔前镇审查合同73份[1]。车站街道21份[2]。"
+        tokens: list[str] = []
+        out = rewrite(extractive, GeneratorSettings(chat.url, "m"), on_token=tokens.append)
+        assert len(tokens) > 1 and "".join(tokens) == chat.reply
+        assert chat.requests[-1]["stream"] is True and len(out.citations) == 2
+
+    def test_timeout_falls_back_to_the_extractive_answer(self, chat: ChatServer, extractive) -> None:
+        chat.reply, chat.delay = "埔前镇73份[1]。", 1.5
+        try:
+            out = rewrite(extractive, GeneratorSettings(chat.url, "m", timeout=0.3))
+        finally:
+            chat.delay = 0.0
+        assert out.text == extractive.text and "generator unavailable" in out.notices[0]
+
+    def test_unreachable_endpoint_falls_back(self, extractive) -> None:
+        out = rewrite(extractive, GeneratorSettings("http://127.0.0.1:9/v1", "m", timeout=1))
+        assert out.text == extractive.text and out.notices
+
+    def test_unanswerable_is_never_sent(self, chat: ChatServer, retriever: Retriever) -> None:
+        before = len(chat.requests)
+        a = ask(retriever, "2025年源城区发放了多少张结婚证?")
+        assert rewrite(a, GeneratorSettings(chat.url, "m")) is a and len(chat.requests) == before
+
+
+class TestSettings:
+    def test_environment_names_the_endpoint(self) -> None:
+        s = settings_from_env({"RAG_LLM_BASE_URL": "http://x/v1/", "RAG_LLM_MODEL": "m", "RAG_LLM_API_KEY": "k"})
+        assert s == GeneratorSettings("http://x/v1", "m", "k", 20.0)
+
+    def test_unset_means_no_generator(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.chdir(tmp_path)
+        assert settings_from_env({}) is None
+
+    def test_config_file_is_read(self, tmp_path: Path) -> None:
+        cfg = tmp_path / "rag.toml"
+        cfg.write_text('[generator]\nbase_url = "http://h/v1"\nmodel = "qwen"\n', encoding="utf-8")
+        assert settings_from_env({}, config=cfg) == GeneratorSettings("http://h/v1", "qwen", "", 20.0)
+
+
+def test_validate_keeps_only_cited_supported_sentences(extractive) -> None:
+    text, cites, dropped = validate("没有引用的句子。埔前镇73份[1]。", extractive)
+    assert text == "埔前镇73份[1]。" and dropped == 1 and cites[0].n == 1
