@@ -33,6 +33,8 @@ QUALIFY_COVERAGE = 0.75
 """Share a sentence must contain for its unit to be listed as meeting a "which units" question."""
 MIN_SIMILARITY = 0.80
 """e5 cosine below which a sentence is unrelated (used when an English question has no known term)."""
+CONTEXT_CREDIT = 0.8
+"""Share of coverage a sentence earns from terms found only in the sentence before it."""
 MAX_QUOTE = 160
 """Characters above which a quote is cut down to the clauses that carry the evidence."""
 CLAUSE = re.compile(r"[^,，;；]+[,，;；]?")
@@ -63,31 +65,40 @@ class _Context:
         self.retriever = retriever
         self.question = question
         self.a = analyse(question, segmenter=segmenter, glossary=glossary, unit_aliases=retriever.all_aliases)
-        self.weights = [max(retriever.rarity(alt) for alt in t.alternatives) for t in self.a.terms]
+        self.weights = [t.weight * max(retriever.rarity(alt) for alt in t.alternatives) for t in self.a.terms]
         self.qvec = retriever.query_vector(question)
 
-    def coverage(self, text: str) -> float:
+    def coverage(self, text: str, section: str = "") -> float:
+        """Share of the terms' weight found in text (a section label counts for whole terms only)."""
         if not self.a.terms:
             return 1.0
         total = sum(self.weights)
-        got = sum(w for t, w in zip(self.a.terms, self.weights, strict=True) if t.found_in(text))
+        got = sum(
+            w
+            for t, w in zip(self.a.terms, self.weights, strict=True)
+            if t.found_in(text) or any(a in section for a in t.alternatives)
+        )
         return got / total if total else 0.0
 
     def evidence(self, hits: Sequence[Hit]) -> list[Evidence]:
         out: list[Evidence] = []
         seen: set[tuple[str, int]] = set()
         for hit in hits:
+            previous = ""
             for a, b, vec in self.retriever.sentences(hit.chunk):
-                if (hit.chunk.chunk_id, a) in seen or b - a < 6:
-                    continue
-                seen.add((hit.chunk.chunk_id, a))
-                out.append(self._judge(hit.chunk, hit.chunk.text[a:b], vec))
+                sentence = hit.chunk.text[a:b]
+                if (hit.chunk.chunk_id, a) not in seen and b - a >= 6:
+                    seen.add((hit.chunk.chunk_id, a))
+                    out.append(self._judge(hit.chunk, sentence, vec, previous))
+                previous = sentence
         return sorted(out, key=lambda e: -e.score)
 
-    def _judge(self, chunk: Chunk, sentence: str, vec: npt.NDArray[np.float32]) -> Evidence:
+    def _judge(self, chunk: Chunk, sentence: str, vec: npt.NDArray[np.float32], previous: str = "") -> Evidence:
+        """Coverage is judged on the whole sentence (its predecessor, which often names the subject,
+        counts at CONTEXT_CREDIT); numbers and constraints on the quoted part."""
+        a = self.a
         quote = self._trim(sentence)
         qtys = tuple(q for q in quantities_in(quote) if q.measure)
-        a = self.a
         meets = all(any(c.holds(q, quote[max(0, q.start - 12) : q.start]) for q in qtys) for c in a.constraints)
         related = bool(a.constraints) and not meets and any(c.same_number(q) for c in a.constraints for q in qtys)
         counts = [q for q in qtys if q.is_percent == a.wants_percent or (a.wants_percent and not a.measure)]
@@ -95,7 +106,10 @@ class _Context:
         return Evidence(
             chunk=chunk,
             quote=quote,
-            coverage=self.coverage(quote + " " + chunk.section[-1]),
+            coverage=max(
+                self.coverage(sentence, chunk.section[-1]),
+                CONTEXT_CREDIT * self.coverage(previous + sentence, chunk.section[-1]),
+            ),
             similarity=float(np.dot(vec, self.qvec)),
             quantities=qtys,
             meets=meets,
@@ -105,19 +119,23 @@ class _Context:
         )
 
     def _trim(self, sentence: str) -> str:
-        """A long sentence is cut to the run of clauses (at most three) that holds the most evidence."""
+        """A long sentence is cut to the run of clauses (at most three) that holds the most evidence:
+        a number meeting the question's constraint first, then term coverage, then any number."""
         if len(sentence) <= MAX_QUOTE:
             return sentence
         clauses = [m.group(0) for m in CLAUSE.finditer(sentence)]
         best, best_score = sentence[:MAX_QUOTE], -1.0
         for i in range(len(clauses)):
             for j in range(i + 1, min(i + 3, len(clauses)) + 1):
-                text = "".join(clauses[i:j])
-                nums = sum(1 for q in quantities_in(text) if q.measure)
-                score = self.coverage(text) + 0.3 * min(nums, 1) - 0.001 * len(text)
-                if score > best_score:
+                text = "".join(clauses[i:j]).strip().rstrip(",，;；")
+                qtys = [q for q in quantities_in(text) if q.measure]
+                meets = bool(self.a.constraints) and all(
+                    any(c.holds(q, text[max(0, q.start - 12) : q.start]) for q in qtys) for c in self.a.constraints
+                )
+                score = self.coverage(text) + 0.3 * bool(qtys) + 1.0 * meets - 0.001 * len(text)
+                if score > best_score and text in sentence:
                     best, best_score = text, score
-        return best.strip().rstrip(",，;；") if best.strip().rstrip(",，;；") in sentence else best
+        return best
 
     def answerable(self, e: Evidence) -> bool:
         if self.a.terms:
@@ -289,16 +307,20 @@ def _value(ctx: _Context, e: Evidence) -> Quantity | None:
         return None
     ranked = sorted(zip(ctx.a.terms, ctx.weights, strict=True), key=lambda tw: -tw[1])
     for term, _ in ranked:
-        pos = _position(term, e.quote)
-        if pos is not None:
-            after = [q for q in pool if q.start >= pos]
-            if after:
-                return after[0]
+        span = _position(term, e.quote)
+        if span is not None:
+            # "审查合同73份" has the number after its noun, "共87名网格员" before it: take the nearest
+            return min(
+                pool,
+                key=lambda q: (
+                    q.start - span[1] if q.start >= span[1] else 2 * (span[0] - q.end) if q.end <= span[0] else 10_000
+                ),
+            )
     return pool[0]
 
 
-def _position(term: Term, text: str) -> int | None:
-    found = [text.find(a) for a in term.alternatives if a in text]
+def _position(term: Term, text: str) -> tuple[int, int] | None:
+    found = [(text.find(a), text.find(a) + len(a)) for a in term.alternatives if a in text]
     return min(found) if found else None
 
 

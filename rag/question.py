@@ -22,7 +22,7 @@ COMPARISON = re.compile(
     re.I,
 )
 AGGREGATION = re.compile(
-    r"哪些|哪几[个家]|哪[个家]单位|哪[个家]部门|哪[个家]镇|哪[个家]区|有没有单位|列出.{0,6}单位|单位.{0,4}有哪些|"
+    r"哪些(?:单位|部门|镇|街道|区|县|乡镇|报告|地区|地方|机关)|哪些.{0,12}单位|哪几[个家]|哪[个家]单位|哪[个家]部门|哪[个家]镇|哪[个家]区|有没有单位|列出.{0,6}单位|单位.{0,4}有哪些|"
     r"\bwhich\s+(?:\w+\s+){0,2}(units?|offices?|towns?|districts?|reports?|departments?|governments?|"
     r"subdistricts?|streets?)\b|\bwhat units\b|\blist (?:the |all )?units\b",
     re.I,
@@ -120,10 +120,14 @@ PLACE_NAME = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:区|县|镇|乡|街道|市))"
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    """One thing evidence must mention; any alternative counts (调解|调处)."""
+    """One thing evidence must mention; any alternative counts (调解|调处).
+
+    `weight` scales its rarity: a noun names the topic (结婚证), a verb only frames it (共有).
+    """
 
     alternatives: tuple[str, ...]
     parts: tuple[str, ...] = ()
+    weight: float = 1.0
 
     def found_in(self, text: str) -> bool:
         if any(a in text for a in self.alternatives):
@@ -223,21 +227,43 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
     )
 
 
+POS_WEIGHT = {"n": 1.0, "v": 0.5, "a": 0.5, "l": 1.0, "i": 1.0, "j": 1.0, "e": 1.0}
+"""Weight by the first letter of jieba's part-of-speech flag: nouns (n, nz, ns, vn…) name the topic,
+verbs and adjectives only frame it; pronouns (哪项), numerals, quantifiers and particles are left out."""
+OR_WORDS = ("或", "或者")
+
+
+def _skip(word: str) -> bool:
+    return (
+        len(word) < 2
+        or word in QUESTION_WORDS
+        or word in STOPWORDS
+        or not has_chinese(word)
+        or bool(quantities_in(word))
+        or bool(AT_LEAST.fullmatch(word))
+        or bool(AT_MOST.fullmatch(word))
+    )
+
+
 def _terms(text: str, segmenter: Segmenter, glossary: Glossary) -> list[Term]:
     out: list[Term] = [t for _, t in glossary.terms(text)]
-    for word in segmenter.words(text):
-        if (
-            len(word) < 2
-            or word in QUESTION_WORDS
-            or word in STOPWORDS
-            or not has_chinese(word)
-            or quantities_in(word)
-            or AT_LEAST.fullmatch(word)
-            or AT_MOST.fullmatch(word)
-        ):
+    join_next = False
+    for word, flag in segmenter.tagged(text):
+        if word in OR_WORDS:
+            join_next = bool(out)
             continue
-        parts = tuple(p for p in segmenter.tokens(word) if p != word and len(p) >= 2)
-        out.append(Term((word,), parts))
+        weight = 1.0 if flag == "vn" else POS_WEIGHT.get(flag[:1], 0.0)
+        if weight == 0 or _skip(word):
+            join_next = False
+            continue
+        # fragments stand in for a long compound (调解成功率 = 调解…成功率), never for a short one (粤平安 ≠ 平安)
+        parts = tuple(p for p in segmenter.tokens(word) if p != word and len(p) >= 2) if len(word) >= 4 else ()
+        if join_next:  # "聘请或发挥": either word will do
+            prev = out.pop()
+            out.append(Term((*prev.alternatives, word), (), max(prev.weight, weight)))
+            join_next = False
+            continue
+        out.append(Term((word,), parts, weight))
     unique: dict[tuple[str, ...], Term] = {}
     for t in out:
         unique.setdefault(t.alternatives, t)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from importlib import resources
+from typing import Any
 
 import jieba
 
@@ -92,6 +93,7 @@ class Segmenter:
 
     def __init__(self) -> None:
         self._tokenizer: jieba.Tokenizer | None = None
+        self._pos: Any = None
         self._lock = threading.Lock()
 
     def _ready(self) -> jieba.Tokenizer:
@@ -115,6 +117,17 @@ class Segmenter:
             if w and w not in STOPWORDS and any(ch.isalnum() for ch in w):
                 out.append(w)
         return out
+
+    def tagged(self, text: str) -> list[tuple[str, str]]:
+        """(word, part-of-speech flag) in precise mode, e.g. ("结婚证", "n"), ("共有", "v")."""
+        import jieba.posseg
+
+        tok = self._ready()
+        with self._lock:
+            if self._pos is None:
+                self._pos = jieba.posseg.POSTokenizer(tok)
+            pos = self._pos
+        return [(p.word.strip(), p.flag) for p in pos.lcut(normalize(text)) if p.word.strip()]
 
     def words(self, text: str) -> list[str]:
         """Precise-mode words (each span once), normalised, for reading a question's terms."""

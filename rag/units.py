@@ -28,6 +28,8 @@ def aliases(unit: str) -> set[str]:
         suffix = next((s for s in UNIT_SUFFIXES if name.endswith(s) and len(name) > len(s) + 1), None)
         if suffix:
             variants.append(name[: -len(suffix)])
+            if suffix.endswith("政府办公室"):  # people say 源城区政府办
+                variants.append(name[: -len(suffix)] + "政府办")
         m = PLACE.match(name)
         if m:
             variants.append(name[m.end() :])
