@@ -53,6 +53,15 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="never use the configured generator (RAG_LLM_BASE_URL/RAG_LLM_MODEL or rag.toml)",
     )
+
+    e = sub.add_parser("eval", help="run the question set: retrieval and answer metrics by kind")
+    e.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"))
+    e.add_argument("--index", type=Path, default=DEFAULT_INDEX)
+    e.add_argument("--json", action="store_true", help="print the summary as JSON")
+    e.add_argument("--check", action="store_true", help="exit 1 if a metric falls below its threshold")
+    e.add_argument("--thresholds", type=Path, default=Path("eval/thresholds.toml"))
+    e.add_argument("--results", type=Path, default=Path("eval/results"), help="where results.json/.md go")
+    e.add_argument("--compare", type=Path, metavar="OLD.json", help="list questions that changed pass/fail")
     return p
 
 
@@ -67,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _search(args)
         if args.command == "ask":
             return _ask(args)
+        if args.command == "eval":
+            return _eval(args)
     except RagError as exc:
         print(f"rag: {exc}", file=sys.stderr)
         return 1
@@ -136,6 +147,36 @@ def _ask(args: argparse.Namespace) -> int:
         print(f"[{c.n}] {ch.unit} · {ch.year or '?'} · {ch.section_path}")
         print(f"    “{c.quote}”  ({ch.source})")
     return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from rag import evaluate as ev
+    from rag.retrieve import Retriever
+
+    questions = ev.load_questions(args.questions)
+    thresholds = ev.load_thresholds(args.thresholds) if args.check else {}
+    retriever = Retriever.open(args.index)
+    results = ev.evaluate(retriever, questions)
+    summary = ev.summarize(results)
+    changes = ev.compare(args.compare, results) if args.compare else []
+    args.results.mkdir(parents=True, exist_ok=True)
+    (args.results / "results.json").write_text(
+        json.dumps(ev.results_json(results, summary), ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    (args.results / "results.md").write_text(ev.results_markdown(results, summary), encoding="utf-8")
+    if args.json:
+        _print_json(summary)
+    else:
+        print(ev.summary_table(summary))
+        print(f"\n{len(questions)} questions; results in {args.results}/results.json and results.md")
+    for line in changes:
+        print(line)
+    if args.compare and not changes:
+        print("no question changed pass/fail")
+    failures = ev.check(summary, thresholds) if args.check else []
+    for line in failures:
+        print(f"rag: eval below threshold: {line}", file=sys.stderr)
+    return 1 if failures else 0
 
 
 def _print_json(obj: Any) -> None:
