@@ -356,4 +356,5 @@ def _compare(ctx: _Context, unit: str | None, year: int | None) -> Answer:
         text="\n".join(lines),
         citations=tuple(cites.items),
         units=tuple(r[0] for r in rows),
+        values=tuple((n, q.value, q.measure) for n, q, _ in rows),
     )

@@ -62,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--thresholds", type=Path, default=Path("eval/thresholds.toml"))
     e.add_argument("--results", type=Path, default=Path("eval/results"), help="where results.json/.md go")
     e.add_argument("--compare", type=Path, metavar="OLD.json", help="list questions that changed pass/fail")
+
+    v = sub.add_parser("serve", help="chat UI and JSON API in the browser (builds seeds/ first if needed)")
+    v.add_argument("--index", type=Path, default=DEFAULT_INDEX)
+    v.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    v.add_argument("--port", type=int, default=7860)
     return p
 
 
@@ -78,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _ask(args)
         if args.command == "eval":
             return _eval(args)
+        if args.command == "serve":
+            return _serve(args)
     except RagError as exc:
         print(f"rag: {exc}", file=sys.stderr)
         return 1
@@ -177,6 +184,20 @@ def _eval(args: argparse.Namespace) -> int:
     for line in failures:
         print(f"rag: eval below threshold: {line}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if not (args.index / "manifest.json").exists():
+        from rag.embedding import load_encoder
+        from rag.store import build_index
+
+        print(f"rag: no index in {args.index}; building one of {DEFAULT_SEEDS}/ first", file=sys.stderr)
+        result = build_index([DEFAULT_SEEDS], args.index, encoder=load_encoder())
+        print(f"indexed {len(result.indexed)}, skipped {len(result.skipped)}")
+    from ui.server import serve
+
+    serve(args.index, host=args.host, port=args.port)
+    return 0
 
 
 def _print_json(obj: Any) -> None:

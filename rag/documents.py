@@ -77,9 +77,9 @@ def iter_report_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def load_report(path: Path, *, doc_id: str | None = None) -> Report:
-    """Read one report file; raises InputError naming the file and what is wrong with it."""
-    name = str(path)
+def load_report(path: Path, *, doc_id: str | None = None, source: str | None = None) -> Report:
+    """Read one report file; raises InputError naming the file (or `source`, its display name)."""
+    name = source or str(path)
     if not path.exists():
         raise InputError(f"{name}: no such file")
     ext = path.suffix.lower()

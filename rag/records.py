@@ -133,6 +133,8 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     units: tuple[str, ...] = ()
     notices: tuple[str, ...] = field(default=())
+    values: tuple[tuple[str, float, str], ...] = ()
+    """(unit, value, measure) per unit for comparisons, for tables and charts; not part of the JSON contract."""
 
     def __post_init__(self) -> None:
         if self.kind not in ANSWER_KINDS:

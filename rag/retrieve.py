@@ -105,6 +105,10 @@ class Retriever:
         return found
 
     @property
+    def encoder(self) -> Encoder:
+        return self._encoder
+
+    @property
     def segmenter(self) -> Segmenter:
         """The retriever's jieba tokenizer, shared so answering does not load a second dictionary."""
         return self._segmenter

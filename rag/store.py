@@ -103,19 +103,23 @@ def _doc_hash(report: Report, params: BuildParams) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
 
-def collect_reports(paths: Iterable[Path]) -> _Draft:
-    """Load every file, turning each bad one into a Skip that names it; ids made unique."""
+def collect_reports(paths: Iterable[Path], sources: dict[Path, str] | None = None) -> _Draft:
+    """Load every file, turning each bad one into a Skip that names it; ids made unique.
+
+    `sources` gives display names (an upload's own file name instead of its staging path).
+    """
     draft = _Draft()
     seen: set[str] = set()
     for path in iter_report_files(paths):
+        shown = (sources or {}).get(path, str(path))
         try:
-            report = load_report(path)
+            report = load_report(path, source=shown)
         except InputError as exc:
-            draft.skipped.append(Skip(str(path), str(exc).split(": ", 1)[-1]))
+            draft.skipped.append(Skip(shown, str(exc).split(": ", 1)[-1]))
             continue
         if report.doc_id in seen:
             digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
-            report = load_report(path, doc_id=f"{report.doc_id}-{digest}")
+            report = load_report(path, doc_id=f"{report.doc_id}-{digest}", source=shown)
         seen.add(report.doc_id)
         draft.reports.append(report)
     return draft
@@ -130,6 +134,7 @@ def build_index(
     add: bool = False,
     count_tokens: TokenCounter | None = None,
     progress: Callable[[str], None] | None = None,
+    sources: dict[Path, str] | None = None,
 ) -> BuildResult:
     """(Re)build index_dir from paths; with add=True the existing documents are kept too.
 
@@ -140,7 +145,7 @@ def build_index(
     params = params or BuildParams()
     previous = _open_quietly(index_dir)
     old = previous if previous is not None and previous.encoder_id == encoder.id else None
-    draft = collect_reports(paths)
+    draft = collect_reports(paths, sources)
     new_ids = {r.doc_id for r in draft.reports}
     reports = list(draft.reports)
     if add and previous is not None:

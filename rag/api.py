@@ -1,0 +1,73 @@
+"""HTTP JSON API on the same server as the UI: the CLI's verbs with the CLI's JSON (records.to_dict).
+
+Imports rag.service and below; mounted by ui.server. Malformed requests get a 4xx JSON error that
+names the field and never echoes the raw input; a RagError is a 400, never a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from rag.errors import RagError
+from rag.service import Service
+
+
+class AskRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=2000)
+    unit: str | None = Field(default=None, max_length=100)
+    year: int | None = Field(default=None, ge=1900, le=2100)
+
+
+def create_api(service: Service) -> FastAPI:
+    app = FastAPI(
+        title="rag: cited answers over government annual reports",
+        version="0.1.0",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body" for e in exc.errors()]
+        messages = [str(e.get("msg", "invalid")) for e in exc.errors()]
+        detail = "; ".join(f"{f}: {m}" for f, m in zip(fields, messages, strict=True))
+        return JSONResponse(status_code=422, content={"error": detail or "invalid request"})
+
+    @app.exception_handler(RagError)
+    async def user_error(_: Request, exc: RagError) -> JSONResponse:
+        return JSONResponse(status_code=400, content={"error": str(exc)})
+
+    @app.get("/api/health")
+    def health() -> dict[str, Any]:
+        r = service.retriever
+        return {
+            "status": "ok",
+            "documents": len(r.documents),
+            "units": list(r.units),
+            "encoder": r.manifest["encoder"]["id"],
+        }
+
+    @app.get("/api/search")
+    def search(
+        q: str = Query(min_length=1, max_length=2000, description="the query"),
+        k: int = Query(5, ge=1, le=50),
+        unit: str | None = Query(None, max_length=100),
+        year: int | None = Query(None, ge=1900, le=2100),
+    ) -> dict[str, Any]:
+        return service.search(q, k, unit=unit, year=year)
+
+    @app.post("/api/ask")
+    def ask(body: AskRequest) -> dict[str, Any]:
+        return service.ask(body.question, unit=body.unit, year=body.year).to_dict()
+
+    @app.get("/api/reports")
+    def reports() -> list[dict[str, Any]]:
+        return service.reports()
+
+    return app

@@ -1,0 +1,159 @@
+"""What the browser UI and the HTTP API share: one index folder, its Retriever, uploads, follow-ups.
+
+Imports the library below it; imported only by rag.api and ui. Searches run concurrently; an upload
+builds under a lock and swaps in a new Retriever, so a reader never sees a half-built index.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rag.answer import ask
+from rag.documents import SUPPORTED
+from rag.embedding import Encoder
+from rag.errors import InputError
+from rag.generate import GeneratorSettings, rewrite
+from rag.records import Answer, Chunk
+from rag.retrieve import Retriever
+from rag.store import build_index
+from rag.text import has_chinese
+from rag.units import aliases
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+"""Per-file upload limit (20 MB): a scanned 200-page PDF is rarely larger, a mistaken upload often is."""
+FOLLOW_UP = re.compile(
+    r"^\s*(?:那么?|那个|还有|再看看?|换成|what about|how about|and)?\s*(?P<target>.{2,24}?)\s*"
+    r"(?:呢|的呢|怎么样|如何|情况呢)?\s*[?？。.!！]?\s*$",
+    re.I,
+)
+YEAR = re.compile(r"((?:19|20)\d\d)\s*年?")
+
+
+@dataclass(frozen=True, slots=True)
+class UploadOutcome:
+    indexed: tuple[str, ...]
+    skipped: tuple[tuple[str, str], ...]
+
+
+def safe_name(name: str) -> str:
+    """The file's base name with anything unsafe replaced; never a path, never hidden."""
+    base = re.split(r"[\\/]", name)[-1]
+    base = re.sub(r"[^\w.\-\u3400-\u9fff（）()]+", "_", base).lstrip(".")
+    return base[-120:] or "upload"
+
+
+class Service:
+    def __init__(
+        self,
+        index_dir: Path,
+        *,
+        encoder: Encoder | None = None,
+        generator: GeneratorSettings | None = None,
+        max_upload_bytes: int = MAX_UPLOAD_BYTES,
+    ) -> None:
+        self.index_dir = Path(index_dir)
+        self._retriever = Retriever.open(self.index_dir, encoder=encoder)
+        self._generator = generator
+        self.max_upload_bytes = max_upload_bytes
+        self._build_lock = threading.Lock()
+
+    @property
+    def retriever(self) -> Retriever:
+        return self._retriever
+
+    def search(self, query: str, k: int = 5, *, unit: str | None = None, year: int | None = None) -> dict[str, Any]:
+        hits = self._retriever.search(query, k=k, unit=unit, year=year)
+        return {"query": query, "hits": [h.to_dict() for h in hits]}
+
+    def ask(self, question: str, *, unit: str | None = None, year: int | None = None) -> Answer:
+        answer = ask(self._retriever, question, unit=unit, year=year)
+        return rewrite(answer, self._generator) if self._generator is not None else answer
+
+    def reports(self) -> list[dict[str, Any]]:
+        return [
+            {"unit": d.unit, "year": d.year, "title": d.title, "chunks": d.last - d.first, "source": d.source}
+            for d in self._retriever.documents
+        ]
+
+    def section_context(self, chunk: Chunk) -> str:
+        """The whole section a chunk belongs to, as the report has it."""
+        same = [c for c in self._retriever.chunks_of(chunk.doc_id) if c.section == chunk.section]
+        text = self._retriever.report(chunk.doc_id).text
+        return text[min(c.start for c in same) : max(c.end for c in same)] if same else chunk.text
+
+    def follow_up(self, previous: str, message: str) -> str:
+        """ "那河东区呢?" after a question about 霞山区 asks the same about 河东区; otherwise unchanged.
+
+        Only a message that is nothing but a unit or a year (plus 那/呢/what about) is a follow-up.
+        """
+        m = FOLLOW_UP.match(message)
+        if not previous or not m:
+            return message
+        target = m.group("target").strip()
+        rest = target
+        for unit in self._retriever.units_in(target):
+            for alias in sorted(aliases(unit), key=len, reverse=True):
+                rest = rest.replace(alias, "")
+        rest = YEAR.sub("", rest)
+        if re.sub(r"[\s的呢了吗?？,，。.!！]", "", rest):
+            return message
+        year = YEAR.fullmatch(target)
+        if year:
+            old = YEAR.search(previous)
+            return YEAR.sub(f"{year.group(1)}年", previous, count=1) if old else f"{year.group(1)}年{previous}"
+        old_units = self._retriever.units_in(previous)
+        if not old_units:
+            return f"{target}{previous}" if has_chinese(previous) else f"{previous} ({target})"
+        for alias in sorted(aliases(old_units[0]), key=len, reverse=True):
+            if alias in previous:
+                return previous.replace(alias, target, 1)
+        return f"{target}{previous}"
+
+    def add_uploads(self, files: Sequence[tuple[str, Path]]) -> UploadOutcome:
+        """Index uploaded files into the existing index (only they are embedded); bad ones are listed."""
+        staging = self.index_dir.resolve().parent / f".{self.index_dir.name}.uploads-{uuid.uuid4().hex[:8]}"
+        skipped: list[tuple[str, str]] = []
+        sources: dict[Path, str] = {}
+        try:
+            staging.mkdir(parents=True)
+            for original, path in files:
+                name = safe_name(original)
+                if Path(name).suffix.lower() not in SUPPORTED:
+                    skipped.append((original, f"unsupported file type (use {' '.join(SUPPORTED)})"))
+                    continue
+                size = path.stat().st_size
+                if size > self.max_upload_bytes:
+                    skipped.append((original, f"larger than {self.max_upload_bytes // (1024 * 1024)} MB"))
+                    continue
+                dest = (staging / name).resolve()
+                if not dest.is_relative_to(staging.resolve()):
+                    skipped.append((original, "unsafe file name"))
+                    continue
+                shutil.copyfile(path, dest)
+                sources[dest] = f"uploads/{name}"
+            if not sources:
+                return UploadOutcome((), tuple(skipped))
+            with self._build_lock:
+                try:
+                    result = build_index(
+                        [staging], self.index_dir, encoder=self._retriever.encoder, add=True, sources=sources
+                    )
+                except InputError:
+                    result = None
+                if result is not None:
+                    self._retriever = Retriever.open(self.index_dir, encoder=self._retriever.encoder)
+            if result is None:
+                skipped += [(src.removeprefix("uploads/"), "no usable report text") for src in sources.values()]
+                return UploadOutcome((), tuple(skipped))
+            skipped += [(s.path.removeprefix("uploads/"), s.reason) for s in result.skipped]
+            names = {d.doc_id: d.source.removeprefix("uploads/") for d in self._retriever.documents}
+            return UploadOutcome(tuple(names[i] for i in result.indexed), tuple(skipped))
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,198 @@
+"""The browser UI: a Gradio chat whose answers carry their sources, filters, uploads and a reports view.
+
+Imports rag (service and records) only; never rag.cli. Everything it shows comes from Service, so the
+UI and the HTTP API give the same answers.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no version check or telemetry at Blocks()
+
+import gradio as gr
+import pandas as pd
+
+from rag.errors import RagError
+from rag.records import Answer
+from rag.service import Service
+
+ALL_UNITS = "全部单位"
+ALL_YEARS = "全部年度"
+EXAMPLES = [
+    "霞山区2025年主动公开了多少条政府信息?",
+    "哪些单位矛盾纠纷调解成功率达到100%?",
+    "埔前镇和车站街道的法律顾问,谁审查的合同更多?",
+    "which units trained 法律明白人?",
+]
+"""One of each kind a reviewer asks: a lookup, a which-units list, a comparison, an English question."""
+CSS = """
+body, .gradio-container, button, input, textarea {
+  font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif !important;
+}
+.source-card { border: 1px solid #d9dee7; border-radius: 8px; padding: 10px 12px; margin-bottom: 10px;
+  background: #fafbfc; }
+.source-head { font-weight: 600; color: #1f3b63; margin-bottom: 4px; }
+.source-meta { color: #5b6675; font-size: 0.85em; margin-bottom: 6px; }
+.source-card mark { background: #ffe58a; padding: 0 2px; }
+.source-card details summary { cursor: pointer; color: #2458a6; margin-top: 6px; }
+.source-context { white-space: pre-wrap; font-size: 0.92em; line-height: 1.6; border-left: 3px solid #c9d6ea;
+  padding-left: 8px; margin-top: 6px; }
+.coverage { color: #5b6675; font-size: 0.9em; }
+"""
+
+
+def _highlight(text: str, quote: str) -> str:
+    """Escaped text with the quoted sentence marked; the quote is a verbatim substring by construction."""
+    i = text.find(quote)
+    if i < 0 or not quote:
+        return html.escape(text)
+    return html.escape(text[:i]) + "<mark>" + html.escape(quote) + "</mark>" + html.escape(text[i + len(quote) :])
+
+
+def sources_html(service: Service, answer: Answer | None) -> str:
+    if answer is None or not answer.citations:
+        note = "" if answer is None else "<p>没有可引用的来源：已索引的报告中未找到支持这个回答的内容。</p>"
+        return f"<div id='sources'><h3>来源</h3>{note}</div>"
+    cards = []
+    for c in answer.citations:
+        ch = c.chunk
+        context = service.section_context(ch)
+        cards.append(
+            f"<div class='source-card' id='source-{c.n}'>"
+            f"<div class='source-head'>[{c.n}] {html.escape(ch.unit)} · {ch.year or '?'}</div>"
+            f"<div class='source-meta'>{html.escape(ch.section_path)} · {html.escape(Path(ch.source).name)}</div>"
+            f"<div class='source-passage'>{_highlight(ch.text, c.quote)}</div>"
+            f"<details><summary>查看整节原文</summary>"
+            f"<div class='source-context'>{_highlight(context, c.quote)}</div></details>"
+            "</div>"
+        )
+    return "<div id='sources'><h3>来源</h3>" + "".join(cards) + "</div>"
+
+
+def answer_markdown(answer: Answer, asked: str) -> str:
+    lines = []
+    if asked.strip() != answer.question.strip():
+        lines.append(f"*（按上文理解为：{answer.question}）*")
+    for line in answer.text.splitlines():
+        if line.startswith(("检索范围", "Coverage")):
+            lines.append(f"<span class='coverage'>{html.escape(line)}</span>")
+        else:
+            lines.append(line)
+    lines += [f"*{html.escape(n)}*" for n in answer.notices]
+    # list items stay one list; every other line is its own paragraph (so headings never join a list)
+    out: list[str] = []
+    for line in lines:
+        if out and not (line.startswith("- ") and out[-1].startswith("- ")):
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
+
+
+def _reports_frame(service: Service) -> pd.DataFrame:
+    rows = [[r["unit"], r["year"], r["title"], r["chunks"], Path(r["source"]).name] for r in service.reports()]
+    return pd.DataFrame(rows, columns=["单位", "年度", "标题", "段落数", "文件"])
+
+
+def _choices(service: Service) -> tuple[list[str], list[str]]:
+    units = [ALL_UNITS, *service.retriever.units]
+    years = [ALL_YEARS, *[str(y) for y in service.retriever.years]]
+    return units, years
+
+
+def build_app(service: Service) -> gr.Blocks:
+    units, years = _choices(service)
+    with gr.Blocks(title="年度报告问答 · 引用来源", analytics_enabled=False) as demo:
+        gr.Markdown(
+            "## 法治政府建设年度报告问答\n每个回答都引用报告原文（单位 · 年度 · 章节）；"
+            "“哪些单位”类问题会检索全部报告，并列出未提及的单位。"
+        )
+        last_question = gr.State("")
+        with gr.Tab("问答"), gr.Row():
+            with gr.Column(scale=3):
+                with gr.Row():
+                    unit_box = gr.Dropdown(units, value=ALL_UNITS, label="单位", elem_id="unit-filter")
+                    year_box = gr.Dropdown(years, value=ALL_YEARS, label="年度", elem_id="year-filter")
+                chat = gr.Chatbot(label="对话", height=460, buttons=["copy", "copy_all"], elem_id="chat")
+                with gr.Row():
+                    message = gr.Textbox(
+                        placeholder="输入问题，例如：哪些单位提到了法律明白人?",
+                        show_label=False,
+                        scale=5,
+                        elem_id="question",
+                        submit_btn=False,
+                    )
+                    send = gr.Button("提问", variant="primary", scale=1, elem_id="send")
+                gr.Examples(EXAMPLES, inputs=[message], label="示例问题")
+                table = gr.Dataframe(visible=False, label="各单位数值", elem_id="value-table")
+                chart = gr.BarPlot(
+                    visible=False, x="单位", y="数值", y_lim=[0, None], label="对比", elem_id="value-chart"
+                )
+            with gr.Column(scale=2):
+                sources = gr.HTML(sources_html(service, None), elem_id="sources-panel")
+        with gr.Tab("报告"):
+            gr.Markdown(
+                "已索引的报告。上传 .txt / .md / .html / .pdf / .docx 报告（每个文件不超过 20 MB）"
+                "即可加入索引，已有报告不会重新计算。"
+            )
+            reports = gr.Dataframe(_reports_frame(service), interactive=False, elem_id="reports")
+            files = gr.File(
+                file_count="multiple",
+                file_types=[".txt", ".md", ".html", ".htm", ".pdf", ".docx"],
+                label="上传报告",
+                elem_id="upload",
+            )
+            add = gr.Button("加入索引", elem_id="add-reports")
+            status = gr.Markdown(elem_id="upload-status")
+
+        def respond(text: str, history: list[dict[str, Any]], unit: str, year: str, previous: str) -> tuple[Any, ...]:
+            history = list(history or [])
+            text = (text or "").strip()
+            if not text:
+                return history, gr.update(), gr.update(), gr.update(), previous, ""
+            question = service.follow_up(previous, text)
+            history.append({"role": "user", "content": text})
+            try:
+                answer = service.ask(
+                    question,
+                    unit=None if unit in (None, ALL_UNITS) else unit,
+                    year=None if year in (None, ALL_YEARS) else int(year),
+                )
+            except RagError as exc:
+                history.append({"role": "assistant", "content": f"⚠️ {exc}"})
+                return (
+                    history,
+                    sources_html(service, None),
+                    gr.update(visible=False),
+                    gr.update(visible=False),
+                    previous,
+                    "",
+                )
+            history.append({"role": "assistant", "content": answer_markdown(answer, text)})
+            if answer.kind == "comparison" and answer.values:
+                frame = pd.DataFrame([[u, v, m] for u, v, m in answer.values], columns=["单位", "数值", "单位量词"])
+                table_update = gr.update(value=frame, visible=True)
+                chart_update = gr.update(value=frame, visible=True)
+            else:
+                table_update = chart_update = gr.update(visible=False)
+            return history, sources_html(service, answer), table_update, chart_update, question, ""
+
+        def upload(paths: list[str] | None) -> tuple[Any, ...]:
+            if not paths:
+                return "请先选择文件。", gr.update(), gr.update()
+            outcome = service.add_uploads([(Path(p).name, Path(p)) for p in paths])
+            lines = [f"已加入索引 {len(outcome.indexed)} 份：" + "、".join(outcome.indexed)] if outcome.indexed else []
+            lines += [f"- 未能使用 {name}：{reason}" for name, reason in outcome.skipped]
+            new_units, _ = _choices(service)
+            return "\n".join(lines) or "没有可用的文件。", _reports_frame(service), gr.update(choices=new_units)
+
+        inputs = [message, chat, unit_box, year_box, last_question]
+        outputs = [chat, sources, table, chart, last_question, message]
+        send.click(respond, inputs, outputs)
+        message.submit(respond, inputs, outputs)
+        add.click(upload, [files], [status, reports, unit_box])
+    blocks: gr.Blocks = demo
+    return blocks
