@@ -12,6 +12,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rag.errors import RagError
 from rag.service import Service
@@ -38,6 +39,10 @@ def create_api(service: Service) -> FastAPI:
         messages = [str(e.get("msg", "invalid")) for e in exc.errors()]
         detail = "; ".join(f"{f}: {m}" for f, m in zip(fields, messages, strict=True))
         return JSONResponse(status_code=422, content={"error": detail or "invalid request"})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(status_code=exc.status_code, content={"error": str(exc.detail)}, headers=exc.headers)
 
     @app.exception_handler(RagError)
     async def user_error(_: Request, exc: RagError) -> JSONResponse:

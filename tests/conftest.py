@@ -68,3 +68,37 @@ SMALL_REPORT = """测试区人民政府办公室2025年法治政府建设年度�
 二、存在问题
 一是学习不够深入。二是宣传形式单一。
 """
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, seed_index: Path, e5: E5Encoder):  # type: ignore[no-untyped-def]
+    """The real server (API + Gradio UI) on a free loopback port, over a private copy of the seed index."""
+    import socket
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from rag.service import Service
+    from ui.server import create_app
+
+    folder = tmp_path_factory.mktemp("live") / "index"
+    shutil.copytree(seed_index, folder)
+    service = Service(folder, encoder=e5)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(service), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    yield url, service
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -1,0 +1,81 @@
+"""End to end in headless Debian chromium driven by Playwright: ask, read sources, upload, ask again."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SMALL_REPORT, write_report
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian chromium is not installed (apt-get install chromium chromium-driver fonts-wqy-microhei)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        yield b
+        b.close()
+
+
+def ask(page, question: str) -> None:  # type: ignore[no-untyped-def]
+    page.locator("#question textarea").fill(question)
+    page.locator("#send").click()
+
+
+def test_reviewer_asks_reads_sources_uploads_and_asks_again(browser, live_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    url = live_server[0] + "/"
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(url, wait_until="load")
+    page.locator("#question textarea").wait_for(timeout=60_000)
+    assert page.get_by_text("哪些单位矛盾纠纷调解成功率达到100%?").first.is_visible()  # example questions
+
+    ask(page, "哪些单位矛盾纠纷调解成功率达到100%?")
+    card = page.locator("#sources-panel .source-card").first
+    card.wait_for(timeout=60_000)
+    assert "埔前镇" in page.locator("#chat").inner_text()
+    assert "成功率达100%" in card.locator(".source-passage mark").inner_text()
+    card.locator("details summary").click()
+    context = card.locator(".source-context")
+    context.wait_for(state="visible")
+    assert "(三)依法化解矛盾,维护社会稳定" in context.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "ui-answer.png"), full_page=True)
+
+    ask(page, "埔前镇和车站街道的法律顾问,谁审查的合同更多?")
+    page.locator("#value-chart").wait_for(state="visible", timeout=60_000)
+    assert "73" in page.locator("#value-table").inner_text()
+
+    page.get_by_role("tab", name="报告").click()
+    report = write_report(tmp_path, "测试区报告.txt", SMALL_REPORT)
+    page.locator("#upload input[type=file]").set_input_files(str(report))
+    page.locator("#add-reports").click()
+    page.get_by_text("已加入索引 1 份").wait_for(timeout=120_000)
+    assert "测试区人民政府办公室" in page.locator("#reports").inner_text()
+
+    page.get_by_role("tab", name="问答").click()
+    ask(page, "测试区主动公开了多少条政府信息?")
+    page.get_by_text("1234条").first.wait_for(timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "ui-upload.png"), full_page=True)
+
+    outside = [u for u in requests if not u.startswith(live_server[0]) and not u.startswith(("data:", "blob:"))]
+    assert outside == []
