@@ -17,6 +17,8 @@ from rag.records import Report
 from rag.text import heading_level
 
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+MAX_FILE_BYTES = 100 * 1024 * 1024
+"""Largest report file read (100 MB): annual reports are kilobytes to a few MB; more is a mistake."""
 """File types `rag build` reads; anything else in a folder is reported as skipped."""
 
 CHROME_LINES = [
@@ -85,6 +87,11 @@ def load_report(path: Path, *, doc_id: str | None = None, source: str | None = N
     ext = path.suffix.lower()
     if ext not in SUPPORTED:
         raise InputError(f"{name}: unsupported file type '{ext or '(none)'}' (use {' '.join(SUPPORTED)})")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InputError(
+            f"{name}: file too large ({size // (1024 * 1024)} MB; limit {MAX_FILE_BYTES // (1024 * 1024)} MB)"
+        )
     data = path.read_bytes()
     if not data.strip():
         raise InputError(f"{name}: empty file")

@@ -136,3 +136,13 @@ class TestBadInput:
             load_report(path)
         message = str(info.value)
         assert message.startswith(str(path)) and reason in message and "\n" not in message
+
+
+def test_huge_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    from rag.documents import MAX_FILE_BYTES
+
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as fh:  # sparse: costs no disk or memory
+        fh.truncate(MAX_FILE_BYTES + 1)
+    with pytest.raises(InputError, match=r"huge.txt: file too large \(100 MB; limit 100 MB\)"):
+        load_report(path)
