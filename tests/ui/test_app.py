@@ -47,7 +47,8 @@ def test_reviewer_asks_reads_sources_uploads_and_asks_again(browser, live_server
     page.on("request", lambda r: requests.append(r.url))
     page.goto(url, wait_until="load")
     page.locator("#question textarea").wait_for(timeout=60_000)
-    assert page.get_by_text("哪些单位矛盾纠纷调解成功率达到100%?").first.is_visible()  # example questions
+    # the examples render a moment after the textbox: wait for them rather than checking at once
+    page.get_by_text("哪些单位矛盾纠纷调解成功率达到100%?").first.wait_for(state="visible", timeout=60_000)
 
     ask(page, "哪些单位矛盾纠纷调解成功率达到100%?")
     card = page.locator("#sources-panel .source-card").first
