@@ -19,7 +19,7 @@ from rag.errors import InputError
 from rag.quantities import Quantity, quantities_in
 from rag.question import Glossary, Term, analyse
 from rag.records import Answer, Chunk, Citation, Hit
-from rag.retrieve import Retriever
+from rag.retrieve import Retriever, Scope
 from rag.segmentation import Segmenter
 
 COVERAGE_PREFIXES = ("检索范围", "Coverage")
@@ -169,6 +169,8 @@ def ask(
     *,
     unit: str | None = None,
     year: int | None = None,
+    kind: str | None = None,
+    region: str | None = None,
     segmenter: Segmenter | None = None,
     glossary: Glossary | None = None,
 ) -> Answer:
@@ -177,7 +179,8 @@ def ask(
     if not question:
         raise InputError("question: must not be empty")
     ctx = _Context(retriever, question, segmenter or retriever.segmenter, glossary or default_glossary())
-    retriever.allowed_rows(unit=unit, year=year)  # validates the filters before any work
+    scope = Scope(unit, year, kind, region)
+    retriever.allowed_rows(**scope.kwargs())  # validates the filters before any work
     if ctx.a.unknown_places and not retriever.units_in(question):
         return _unanswerable(
             ctx,
@@ -185,10 +188,10 @@ def ask(
             f"No indexed report comes from {', '.join(ctx.a.unknown_places)}.",
         )
     if ctx.a.kind == "aggregation":
-        return _aggregate(ctx, unit, year)
+        return _aggregate(ctx, scope)
     if ctx.a.kind == "comparison":
-        return _compare(ctx, unit, year)
-    return _lookup(ctx, unit, year)
+        return _compare(ctx, scope)
+    return _lookup(ctx, scope)
 
 
 def _unanswerable(ctx: _Context, zh: str, en: str, coverage: str = "") -> Answer:
@@ -197,9 +200,9 @@ def _unanswerable(ctx: _Context, zh: str, en: str, coverage: str = "") -> Answer
     return Answer(question=ctx.question, kind="unanswerable", text=text)
 
 
-def _lookup(ctx: _Context, unit: str | None, year: int | None) -> Answer:
-    named = ctx.retriever.units_in(ctx.question) if unit is None else []
-    hits = ctx.retriever.search(ctx.question, k=LOOKUP_DEPTH, unit=unit, year=year)
+def _lookup(ctx: _Context, scope: Scope) -> Answer:
+    named = ctx.retriever.units_in(ctx.question) if scope.unit is None else []
+    hits = ctx.retriever.search(ctx.question, k=LOOKUP_DEPTH, **scope.kwargs())
     if named:
         hits = [h for h in hits if h.chunk.unit in named] or hits
     candidates = [e for e in ctx.evidence(hits) if ctx.answerable(e)]
@@ -225,9 +228,9 @@ def _lookup(ctx: _Context, unit: str | None, year: int | None) -> Answer:
     )
 
 
-def _per_report(ctx: _Context, unit: str | None, year: int | None) -> list[tuple[str, str, list[Evidence]]]:
+def _per_report(ctx: _Context, scope: Scope) -> list[tuple[str, str, list[Evidence]]]:
     """(doc_id, unit, evidence best first) for every report the filters allow: the whole corpus."""
-    allowed = ctx.retriever.allowed_rows(unit=unit, year=year)
+    allowed = ctx.retriever.allowed_rows(**scope.kwargs())
     out = []
     for d in ctx.retriever.documents:
         if allowed is not None and not allowed[d.first]:
@@ -252,12 +255,12 @@ def _coverage_line(
     return f"检索范围：共检索{searched}份报告，{len(qualified)}份{noun_zh}{tail}。"
 
 
-def _aggregate(ctx: _Context, unit: str | None, year: int | None) -> Answer:
+def _aggregate(ctx: _Context, scope: Scope) -> Answer:
     cites = _Citations()
     qualified: list[tuple[str, Evidence]] = []
     related: list[tuple[str, Evidence]] = []
     silent: list[str] = []
-    reports = _per_report(ctx, unit, year)
+    reports = _per_report(ctx, scope)
     for _, name, evidence in reports:
         good = [e for e in evidence if e.coverage >= QUALIFY_COVERAGE and e.meets]
         if not ctx.a.terms:
@@ -324,9 +327,9 @@ def _position(term: Term, text: str) -> tuple[int, int] | None:
     return min(found) if found else None
 
 
-def _compare(ctx: _Context, unit: str | None, year: int | None) -> Answer:
-    named = set(ctx.retriever.units_in(ctx.question)) if unit is None else set()
-    reports = [r for r in _per_report(ctx, unit, year) if len(named) < 2 or r[1] in named]
+def _compare(ctx: _Context, scope: Scope) -> Answer:
+    named = set(ctx.retriever.units_in(ctx.question)) if scope.unit is None else set()
+    reports = [r for r in _per_report(ctx, scope) if len(named) < 2 or r[1] in named]
     rows: list[tuple[str, Quantity, Evidence]] = []
     silent: list[str] = []
     for _, name, evidence in reports:

@@ -22,6 +22,15 @@ class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=2000)
     unit: str | None = Field(default=None, max_length=100)
     year: int | None = Field(default=None, ge=1900, le=2100)
+    kind: str | None = Field(default=None, max_length=40)
+    region: str | None = Field(default=None, max_length=60)
+
+
+class CorrectRequest(BaseModel):
+    report: str = Field(min_length=1, max_length=300, description="the report's source or doc_id")
+    unit: str | None = Field(default=None, max_length=100)
+    year: int | None = Field(default=None, ge=1949, le=2100)
+    kind: str | None = Field(default=None, max_length=40)
 
 
 def create_api(service: Service) -> FastAPI:
@@ -64,15 +73,23 @@ def create_api(service: Service) -> FastAPI:
         k: int = Query(5, ge=1, le=50),
         unit: str | None = Query(None, max_length=100),
         year: int | None = Query(None, ge=1900, le=2100),
+        kind: str | None = Query(
+            None, max_length=40, description="kind of report, e.g. 法治政府建设年度报告 or 信息公开"
+        ),
+        region: str | None = Query(None, max_length=60, description="a division the unit lies in, e.g. 河源市"),
     ) -> dict[str, Any]:
-        return service.search(q, k, unit=unit, year=year)
+        return service.search(q, k, unit=unit, year=year, kind=kind, region=region)
 
     @app.post("/api/ask")
     def ask(body: AskRequest) -> dict[str, Any]:
-        return service.ask(body.question, unit=body.unit, year=body.year).to_dict()
+        return service.ask(body.question, unit=body.unit, year=body.year, kind=body.kind, region=body.region).to_dict()
 
     @app.get("/api/reports")
     def reports() -> list[dict[str, Any]]:
         return service.reports()
+
+    @app.post("/api/reports/correct")
+    def correct(body: CorrectRequest) -> dict[str, Any]:
+        return service.correct(body.report, unit=body.unit, year=body.year, kind=body.kind)
 
     return app

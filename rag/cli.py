@@ -33,26 +33,38 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--add", action="store_true", help="keep the documents already indexed and add these")
     b.add_argument("--strict", action="store_true", help="exit 1 if any file is skipped")
     b.add_argument("--max-tokens", type=int, default=300, help="chunk budget in cl100k tokens (default 300)")
+    b.add_argument(
+        "--metadata",
+        type=Path,
+        metavar="FILE",
+        help="corrections table (file,unit,year,kind); a reports.csv beside the reports is read too",
+    )
 
     s = sub.add_parser("search", help="hybrid search over the index")
     s.add_argument("query")
     s.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     s.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
     s.add_argument("--unit", help="unit name or short form, e.g. 霞山区")
-    s.add_argument("--year", type=int, help="report year, e.g. 2025")
+    s.add_argument("--year", type=int, help="year reported on, e.g. 2024 (a 2025年政府工作报告 reviews 2024)")
+    _scope_arguments(s)
     s.add_argument("--json", action="store_true", help="print the JSON contract")
 
     a = sub.add_parser("ask", help="a cited answer (lookup, which-units list, comparison, or not found)")
     a.add_argument("question")
     a.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     a.add_argument("--unit", help="only this unit's reports")
-    a.add_argument("--year", type=int, help="only reports of this year")
+    a.add_argument("--year", type=int, help="only reports on this year")
+    _scope_arguments(a)
     a.add_argument("--json", action="store_true", help="print the JSON contract")
     a.add_argument(
         "--no-generate",
         action="store_true",
         help="never use the configured generator (RAG_LLM_BASE_URL/RAG_LLM_MODEL or rag.toml)",
     )
+
+    r = sub.add_parser("reports", help="list the indexed reports: unit, year, kind, place, the cue behind each")
+    r.add_argument("--index", type=Path, default=DEFAULT_INDEX)
+    r.add_argument("--json", action="store_true", help="print one JSON object per report in a list")
 
     e = sub.add_parser("eval", help="run the question set: retrieval and answer metrics by kind")
     e.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"))
@@ -70,6 +82,14 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _scope_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--kind",
+        help="kind of report: 法治政府建设年度报告, 政府工作报告, 政府信息公开工作年度报告, … or a part (信息公开)",
+    )
+    p.add_argument("--region", help="only units in this division, e.g. 河源市 or 广东省")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -81,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _search(args)
         if args.command == "ask":
             return _ask(args)
+        if args.command == "reports":
+            return _reports(args)
         if args.command == "eval":
             return _eval(args)
         if args.command == "serve":
@@ -101,10 +123,17 @@ def _build(args: argparse.Namespace) -> int:
     paths = list(args.paths) or [DEFAULT_SEEDS]
     encoder = load_encoder(args.model)
     result = build_index(
-        paths, args.index, encoder=encoder, params=BuildParams(max_tokens=args.max_tokens), add=args.add
+        paths,
+        args.index,
+        encoder=encoder,
+        params=BuildParams(max_tokens=args.max_tokens),
+        add=args.add,
+        metadata=args.metadata,
     )
     for skip in result.skipped:
         print(f"rag: skipped {skip.path}: {skip.reason}", file=sys.stderr)
+    for source, warning in result.warnings:
+        print(f"rag: {source}: {warning}", file=sys.stderr)
     print(
         f"indexed {len(result.indexed)}, skipped {len(result.skipped)} "
         f"({result.documents} reports, {result.chunks} chunks in {args.index}; "
@@ -117,7 +146,7 @@ def _search(args: argparse.Namespace) -> int:
     from rag.retrieve import Retriever
 
     retriever = Retriever.open(args.index)
-    hits = retriever.search(args.query, k=args.k, unit=args.unit, year=args.year)
+    hits = retriever.search(args.query, k=args.k, unit=args.unit, year=args.year, kind=args.kind, region=args.region)
     if args.json:
         _print_json({"query": args.query, "hits": [h.to_dict() for h in hits]})
         return 0
@@ -137,7 +166,7 @@ def _ask(args: argparse.Namespace) -> int:
     from rag.retrieve import Retriever
 
     retriever = Retriever.open(args.index)
-    answer = ask(retriever, args.question, unit=args.unit, year=args.year)
+    answer = ask(retriever, args.question, unit=args.unit, year=args.year, kind=args.kind, region=args.region)
     settings = None if args.no_generate else settings_from_env()
     if settings is not None:
         answer = rewrite(answer, settings)
@@ -153,6 +182,28 @@ def _ask(args: argparse.Namespace) -> int:
         ch = c.chunk
         print(f"[{c.n}] {ch.unit} · {ch.year or '?'} · {ch.section_path}")
         print(f"    “{c.quote}”  ({ch.source})")
+    return 0
+
+
+def _reports(args: argparse.Namespace) -> int:
+    from rag.store import open_index
+
+    docs = [d.to_dict() for d in open_index(args.index).documents]
+    if args.json:
+        _print_json(docs)
+        return 0
+    for d in docs:
+        cues = d["cues"]
+        year = f"{d['year'] or '?'}" + (f" (title {d['title_year']})" if d["title_year"] else "")
+        place = " > ".join(d["place"]) or "?"
+        print(f"{d['unit']} · {year} · {d['kind']} · {d['level'] or '?'} · {place}  [{d['chunks']} chunks]")
+        print(f"    {d['source']}")
+        print(
+            f"    cues: unit={cues.get('unit') or '-'}, year={cues.get('year') or '-'}, kind={cues.get('kind') or '-'}"
+        )
+        for w in d["warnings"]:
+            print(f"    warning: {w}")
+    print(f"{len(docs)} reports in {args.index}")
     return 0
 
 

@@ -24,6 +24,18 @@ class Report:
     published: str | None
     source: str
     text: str
+    kind: str = "其他"
+    """法治政府建设年度报告, 政府工作报告, 政府信息公开工作年度报告, 部门决算, … (rag.ingest.kinds.KINDS)."""
+    title_year: int | None = None
+    """The year the title carries when it differs from `year` (2025年政府工作报告 reviews 2024)."""
+    level: str = ""
+    """省 / 市 / 县 / 区 / 街道 / 镇 / 乡, or 县级部门 for a county's bureau; "" when unknown."""
+    place: tuple[str, ...] = ()
+    """The unit's division, top down (福建省, 三明市, 永安市, 小陶镇), as far as it is certain."""
+    cues: tuple[tuple[str, str], ...] = ()
+    """(field, cue) for unit, year, kind, place: which part of the file gave each (title, opening, reports.csv …)."""
+    warnings: tuple[str, ...] = ()
+    """What is uncertain about this report and how to fix it; shown once per build and in `rag reports`."""
 
     def __post_init__(self) -> None:
         if not self.doc_id:
@@ -32,6 +44,26 @@ class Report:
             raise ValueError(f"{self.source}: unit must not be empty")
         if not self.text.strip():
             raise ValueError(f"{self.source}: text must not be empty")
+
+    def cue(self, name: str) -> str:
+        return dict(self.cues).get(name, "")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report's metadata (no text): what `rag reports --json` and /api/reports list."""
+        return {
+            "doc_id": self.doc_id,
+            "unit": self.unit,
+            "year": self.year,
+            "title_year": self.title_year,
+            "kind": self.kind,
+            "level": self.level,
+            "place": list(self.place),
+            "title": self.title,
+            "published": self.published,
+            "source": self.source,
+            "cues": dict(self.cues),
+            "warnings": list(self.warnings),
+        }
 
 
 @dataclass(frozen=True, slots=True)

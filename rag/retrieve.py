@@ -9,6 +9,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,10 +21,12 @@ from rag import units as unit_names
 from rag.embedding import Encoder, load_encoder
 from rag.errors import IndexStateError, InputError
 from rag.fusion import rrf, weighted_sum
+from rag.ingest import KINDS, resolve_kind
 from rag.records import Chunk, Hit, Report
 from rag.segmentation import Segmenter
 from rag.store import DocEntry, IndexFiles, open_index
 from rag.text import has_chinese
+from rag.units import in_region
 
 CANDIDATES = 60
 """How deep each side is read before fusion; well past any k a user asks for."""
@@ -39,6 +42,19 @@ QUERY_CACHE = 256
 """Encoded queries kept per Retriever (384 floats each)."""
 SearchMode = Literal["hybrid", "dense", "lexical"]
 Fusion = Literal["weighted", "rrf"]
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The filters a user set: unit (full or short name), year reported, kind of report, region (河源市)."""
+
+    unit: str | None = None
+    year: int | None = None
+    kind: str | None = None
+    region: str | None = None
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"unit": self.unit, "year": self.year, "kind": self.kind, "region": self.region}
 
 
 class Retriever:
@@ -158,10 +174,16 @@ class Retriever:
         return [self._files.chunk(r) for r in range(first, last)]
 
     def allowed_rows(
-        self, *, unit: str | None = None, year: int | None = None, doc_ids: Sequence[str] | None = None
+        self,
+        *,
+        unit: str | None = None,
+        year: int | None = None,
+        kind: str | None = None,
+        region: str | None = None,
+        doc_ids: Sequence[str] | None = None,
     ) -> npt.NDArray[np.bool_] | None:
         """Row mask for the filters; InputError when a filter matches nothing that is indexed."""
-        if unit is None and year is None and doc_ids is None:
+        if unit is None and year is None and kind is None and region is None and doc_ids is None:
             return None
         docs = list(self._files.documents)
         if unit is not None:
@@ -172,6 +194,13 @@ class Retriever:
             docs = [d for d in docs if d.unit in wanted]
         if year is not None:
             docs = [d for d in docs if d.year == year]
+        if kind is not None:
+            kinds = set(resolve_kind(kind))
+            if not kinds:
+                raise InputError(f"--kind: '{kind}' is not a kind of report (kinds: {'、'.join(KINDS)})")
+            docs = [d for d in docs if d.kind in kinds]
+        if region is not None:
+            docs = [d for d in docs if in_region(region, d.unit, d.place)]
         if doc_ids is not None:
             keep = set(doc_ids)
             docs = [d for d in docs if d.doc_id in keep]
@@ -187,6 +216,8 @@ class Retriever:
         *,
         unit: str | None = None,
         year: int | None = None,
+        kind: str | None = None,
+        region: str | None = None,
         doc_ids: Sequence[str] | None = None,
         mode: SearchMode = "hybrid",
         fusion: Fusion = "weighted",
@@ -203,7 +234,7 @@ class Retriever:
             raise InputError(f"query: longer than {MAX_QUERY_CHARS} characters")
         if k < 1:
             raise InputError(f"k: must be at least 1, got {k}")
-        allowed = self.allowed_rows(unit=unit, year=year, doc_ids=doc_ids)
+        allowed = self.allowed_rows(unit=unit, year=year, kind=kind, region=region, doc_ids=doc_ids)
         if allowed is not None and not allowed.any():
             return []
         depth = max(CANDIDATES, k * 3)

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from rag.answer import ask
-from rag.documents import SUPPORTED
 from rag.embedding import Encoder
 from rag.errors import InputError
 from rag.generate import GeneratorSettings, rewrite
+from rag.ingest import KINDS, METADATA_FILE, SUPPORTED, Correction, read_corrections, resolve_kind, write_corrections
 from rag.records import Answer, Chunk
 from rag.retrieve import Retriever
 from rag.store import build_index
@@ -68,19 +68,62 @@ class Service:
     def retriever(self) -> Retriever:
         return self._retriever
 
-    def search(self, query: str, k: int = 5, *, unit: str | None = None, year: int | None = None) -> dict[str, Any]:
-        hits = self._retriever.search(query, k=k, unit=unit, year=year)
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        unit: str | None = None,
+        year: int | None = None,
+        kind: str | None = None,
+        region: str | None = None,
+    ) -> dict[str, Any]:
+        hits = self._retriever.search(query, k=k, unit=unit, year=year, kind=kind, region=region)
         return {"query": query, "hits": [h.to_dict() for h in hits]}
 
-    def ask(self, question: str, *, unit: str | None = None, year: int | None = None) -> Answer:
-        answer = ask(self._retriever, question, unit=unit, year=year)
+    def ask(
+        self,
+        question: str,
+        *,
+        unit: str | None = None,
+        year: int | None = None,
+        kind: str | None = None,
+        region: str | None = None,
+    ) -> Answer:
+        answer = ask(self._retriever, question, unit=unit, year=year, kind=kind, region=region)
         return rewrite(answer, self._generator) if self._generator is not None else answer
 
     def reports(self) -> list[dict[str, Any]]:
-        return [
-            {"unit": d.unit, "year": d.year, "title": d.title, "chunks": d.last - d.first, "source": d.source}
-            for d in self._retriever.documents
-        ]
+        return [d.to_dict() for d in self._retriever.documents]
+
+    def correct(
+        self, report: str, *, unit: str | None = None, year: int | None = None, kind: str | None = None
+    ) -> dict[str, Any]:
+        """Set a report's unit/year/kind by hand; kept in the index's reports.csv, so every rebuild keeps it."""
+        doc = next((d for d in self._retriever.documents if report in (d.source, d.doc_id)), None)
+        if doc is None:
+            raise InputError(f"report: no indexed report '{report}'")
+        if unit is not None and not unit.strip():
+            raise InputError("unit: must not be empty")
+        if year is not None and not 1949 <= year <= 2100:
+            raise InputError(f"year: {year} is not a report year")
+        kinds = resolve_kind(kind) if kind else []
+        if kind and len(kinds) != 1:
+            raise InputError(f"kind: '{kind}' is not one of {'、'.join(KINDS)}")
+        with self._build_lock:
+            path = self.index_dir / METADATA_FILE
+            table = read_corrections(path) if path.is_file() else {}
+            before = table.get(doc.source, Correction(doc.source))
+            table[doc.source] = Correction(
+                doc.source,
+                unit.strip() if unit else before.unit,
+                year if year is not None else before.year,
+                kinds[0] if kinds else before.kind,
+            )
+            write_corrections(path, table)
+            build_index([], self.index_dir, encoder=self._retriever.encoder, add=True)
+            self._retriever = Retriever.open(self.index_dir, encoder=self._retriever.encoder)
+        return next(d.to_dict() for d in self._retriever.documents if d.source == doc.source)
 
     def section_context(self, chunk: Chunk) -> str:
         """The whole section a chunk belongs to, as the report has it."""

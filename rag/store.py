@@ -6,6 +6,7 @@ retrieve/answer. No pickle anywhere: JSON, JSONL with byte offsets, .npy and FAI
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -23,15 +24,25 @@ import numpy.typing as npt
 
 from rag.chunking import TokenCounter, chunk_report, default_token_counter
 from rag.dense import HNSW_THRESHOLD, DenseIndex
-from rag.documents import SUPPORTED, iter_report_files, load_report
 from rag.embedding import Encoder
 from rag.errors import IndexStateError, InputError
+from rag.ingest import (
+    METADATA_FILE,
+    SUPPORTED,
+    Correction,
+    apply,
+    beside,
+    iter_report_files,
+    load_report,
+    read_corrections,
+    write_corrections,
+)
 from rag.lexical import LexicalIndex
 from rag.records import Chunk, Report
 from rag.segmentation import Segmenter
 from rag.text import sentence_spans
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 """Bumped whenever the folder layout or the indexed-text recipe changes; old indexes are refused."""
 EMBED_BATCH = 32
 
@@ -62,6 +73,8 @@ class BuildResult:
     indexed: tuple[str, ...] = ()
     seconds_embedding: float = 0.0
     seconds_total: float = 0.0
+    warnings: tuple[tuple[str, str], ...] = ()
+    """(source, what is uncertain) for each report indexed by this build, after corrections."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +91,38 @@ class DocEntry:
     first: int
     last: int
     offset: int = 0
+    kind: str = "其他"
+    title_year: int | None = None
+    level: str = ""
+    place: tuple[str, ...] = ()
+    cues: tuple[tuple[str, str], ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> DocEntry:
+        fields = dict(d)
+        fields["place"] = tuple(d.get("place", ()))
+        fields["cues"] = tuple((str(a), str(b)) for a, b in d.get("cues", ()))
+        fields["warnings"] = tuple(d.get("warnings", ()))
+        return cls(**fields)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What `rag reports --json` and /api/reports list per report."""
+        return {
+            "doc_id": self.doc_id,
+            "unit": self.unit,
+            "year": self.year,
+            "title_year": self.title_year,
+            "kind": self.kind,
+            "level": self.level,
+            "place": list(self.place),
+            "title": self.title,
+            "published": self.published,
+            "source": self.source,
+            "chunks": self.last - self.first,
+            "cues": dict(self.cues),
+            "warnings": list(self.warnings),
+        }
 
 
 @dataclass
@@ -99,7 +144,8 @@ def _key(encoder_id: str, text: str) -> str:
 
 
 def _doc_hash(report: Report, params: BuildParams) -> str:
-    raw = json.dumps([report.unit, report.year, report.title, report.text, asdict(params)], ensure_ascii=False)
+    meta = report.to_dict()
+    raw = json.dumps([meta, report.text, asdict(params)], ensure_ascii=False)
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
 
@@ -125,6 +171,23 @@ def collect_reports(paths: Iterable[Path], sources: dict[Path, str] | None = Non
     return draft
 
 
+def gather_corrections(index_dir: Path, paths: Sequence[Path], metadata: Path | None) -> dict[str, Correction]:
+    """The index's stored corrections, overridden by reports.csv beside the reports, then by --metadata."""
+    table: dict[str, Correction] = {}
+    stored = index_dir / METADATA_FILE
+    if stored.is_file():
+        # a damaged stored table must not block a build; the user's own files still apply
+        with contextlib.suppress(InputError):
+            table.update(read_corrections(stored))
+    for path in beside(list(paths)):
+        table.update(read_corrections(path))
+    if metadata is not None:
+        if not metadata.is_file():
+            raise InputError(f"--metadata: {metadata}: no such file")
+        table.update(read_corrections(metadata))
+    return table
+
+
 def build_index(
     paths: Sequence[Path],
     index_dir: Path,
@@ -135,21 +198,26 @@ def build_index(
     count_tokens: TokenCounter | None = None,
     progress: Callable[[str], None] | None = None,
     sources: dict[Path, str] | None = None,
+    metadata: Path | None = None,
 ) -> BuildResult:
     """(Re)build index_dir from paths; with add=True the existing documents are kept too.
 
-    Nothing is written into index_dir until everything succeeded, so a failure at any point
-    leaves the previous index as it was.
+    Corrections (file, unit, year, kind) come from the index's own reports.csv (earlier corrections,
+    UI edits), then a reports.csv beside the reports, then `metadata`; all are kept in the new index,
+    so a correction survives every later rebuild. Nothing is written into index_dir until everything
+    succeeded, so a failure at any point leaves the previous index as it was.
     """
     started = time.perf_counter()
     params = params or BuildParams()
     previous = _open_quietly(index_dir)
     old = previous if previous is not None and previous.encoder_id == encoder.id else None
+    corrections = gather_corrections(index_dir, paths, metadata)
     draft = collect_reports(paths, sources)
+    draft.reports[:] = [apply(r, corrections) for r in draft.reports]
     new_ids = {r.doc_id for r in draft.reports}
     reports = list(draft.reports)
     if add and previous is not None:
-        reports = [r for r in previous.reports() if r.doc_id not in new_ids] + reports
+        reports = [apply(r, corrections) for r in previous.reports() if r.doc_id not in new_ids] + reports
     if not reports:
         raise InputError(
             f"{', '.join(map(str, paths)) or 'paths'}: nothing to index "
@@ -171,6 +239,12 @@ def build_index(
                 _doc_hash(report, params),
                 len(chunks),
                 len(chunks) + len(pieces),
+                kind=report.kind,
+                title_year=report.title_year,
+                level=report.level,
+                place=report.place,
+                cues=report.cues,
+                warnings=report.warnings,
             )
         )
         chunks.extend(pieces)
@@ -198,8 +272,11 @@ def build_index(
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     sentences = _Sentences(sent_spans, sent_keys, sent_vectors)
-    _write_atomically(index_dir, manifest, entries, reports, chunks, keys, vectors, dense, lexical, sentences)
+    _write_atomically(
+        index_dir, manifest, entries, reports, chunks, keys, vectors, dense, lexical, sentences, corrections
+    )
     return BuildResult(
+        warnings=tuple((r.source, w) for r in draft.reports for w in r.warnings),
         sentences_embedded=len(sent_todo),
         documents=len(entries),
         chunks=len(chunks),
@@ -253,6 +330,7 @@ def _write_atomically(
     dense: DenseIndex,
     lexical: LexicalIndex,
     sentences: _Sentences,
+    corrections: dict[str, Correction],
 ) -> None:
     """Write into a temporary sibling, then swap it in with renames."""
     index_dir = index_dir.resolve()
@@ -292,6 +370,8 @@ def _write_atomically(
         dense.save(tmp / "dense.faiss")
         (tmp / "lexical").mkdir()
         lexical.save(tmp / "lexical")
+        if corrections:
+            write_corrections(tmp / METADATA_FILE, corrections)
         # the manifest goes last: a folder without one is never taken for an index
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         if index_dir.exists():
@@ -321,7 +401,7 @@ class IndexFiles:
             self.format = int(self.manifest["format"])
             self.encoder_id = str(self.manifest["encoder"]["id"])
             self.dim = int(self.manifest["encoder"]["dim"])
-            self.documents = [DocEntry(**d) for d in self.manifest["documents"]]
+            self.documents = [DocEntry.from_json(d) for d in self.manifest["documents"]]
             self.params = BuildParams(**self.manifest["params"])
         except (ValueError, KeyError, TypeError) as exc:
             raise IndexStateError(f"{manifest_path}: corrupt manifest; rebuild with `rag build`") from exc
@@ -397,6 +477,12 @@ class IndexFiles:
             published=d.published,
             source=d.source,
             text=rec["text"],
+            kind=d.kind,
+            title_year=d.title_year,
+            level=d.level,
+            place=d.place,
+            cues=d.cues,
+            warnings=d.warnings,
         )
 
     def reports(self) -> list[Report]:

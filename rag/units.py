@@ -7,7 +7,7 @@ Imports nothing from rag. "霞山区" means 霞山区人民政府办公室; "源
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 CITY_PREFIX = re.compile(r"^[\u4e00-\u9fff]{2,4}?市(?=[\u4e00-\u9fff]{2,}(区|县|镇|乡|街道))")
 """A leading city name (湛江市, 河源市) that people drop when they name a district or town."""
@@ -105,3 +105,18 @@ def mentioned(text: str, units: Iterable[str] | dict[str, set[str]]) -> list[str
         out.append(unit)
     order = {u: s for s, _, u in found}
     return sorted(out, key=lambda u: order[u])
+
+
+PLACE_ENDS = ("省", "市", "区", "县", "自治区", "自治州", "自治县", "州", "盟", "旗", "镇", "乡", "街道")
+"""What a region may drop when typed short: 河源 for 河源市, 广东 for 广东省."""
+
+
+def in_region(region: str, unit: str, place: Sequence[str]) -> bool:
+    """Whether a unit lies in a region: its division chain holds it (河源市 > 源城区 > 埔前镇), or its name does."""
+    region = region.strip()
+    if len(region) < 2:
+        return False
+    for name in place:
+        if name == region or (name.startswith(region) and name[len(region) :] in PLACE_ENDS):
+            return True
+    return region in unit

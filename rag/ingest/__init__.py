@@ -1,0 +1,28 @@
+"""Ingestion: report files as users have them -> Reports with unit, year, kind and place, and the cue behind each.
+
+formats (one reader per file type) -> chrome (page furniture) -> cues (every place a report names itself)
+-> reading (rank the cues, warn on what is unsure) ; corrections (reports.csv) ; kinds ; places (divisions).
+Imports only rag.records/errors/text/units.
+"""
+
+from __future__ import annotations
+
+from rag.ingest.corrections import METADATA_FILE, Correction, apply, beside, read_corrections, write_corrections
+from rag.ingest.formats import MAX_FILE_BYTES, SUPPORTED
+from rag.ingest.kinds import KINDS, resolve_kind
+from rag.ingest.reading import iter_report_files, load_report
+
+__all__ = [
+    "KINDS",
+    "MAX_FILE_BYTES",
+    "METADATA_FILE",
+    "SUPPORTED",
+    "Correction",
+    "apply",
+    "beside",
+    "iter_report_files",
+    "load_report",
+    "read_corrections",
+    "resolve_kind",
+    "write_corrections",
+]

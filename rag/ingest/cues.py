@@ -1,0 +1,321 @@
+"""Metadata cues: every place a real report names its unit and year, each turned into ranked candidates.
+
+Imports rag.ingest.chrome/kinds and rag.units. Each cue is a small function with a real example in its
+docstring and a test in tests/test_ingest_cues.py; `rank_unit`/`rank_year` in rag.ingest.reading combine them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.ingest.chrome import LABELS
+from rag.ingest.kinds import kind_of_title
+from rag.ingest.places import gazetteer
+
+CJK = r"\u3400-\u9fff"
+UNIT_END = (
+    r"(?:人民政府办公室|政府办公室|人民政府|街道办事处|办事处|管理委员会|管委会|委员会|办公室|政府|"
+    r"[分总]?局|街道|自治州|自治县|自治区|自治旗|镇|乡|区|县|市|省|州|旗|盟|中心|厅|委|办|所|院|站|队)"
+)
+"""How a unit's name ends (湛江市霞山区人民政府办公室, 紫金县司法局, 罗子山瑶族乡, 下各镇)."""
+UNIT_NAME = re.compile(rf"[{CJK}]{{1,30}}?{UNIT_END}")
+NOT_UNIT = re.compile(
+    r"^(我|本|全|该|各|市县|省市|上级|区委|县委|市委|镇党委|乡党委|党委|党工委|中共|国务院|中央|省委|县政府|区政府|市政府|"
+    r"乡政府|镇政府|政府|人民政府|街道|社区|村|关于|根据|按照|现将|年度|全年|一年|今年|去年|截至)|"
+    r"(日报|晚报|报社|新闻网|新闻|网站|本网|本站|电视台|客户端|融媒体中心|官网|门户网站)$|[\d:：/（）()\[\]<>《》“”\"]"
+)
+"""Strings shaped like a unit that are not the reporting unit: self-references, superiors, newspapers, labels."""
+SELF_REF = re.compile(r"(?:我|本)(省|市|县|区|镇|乡|街道|局|办|委|中心|单位)")
+"""How a report names itself when it gives no name (我县, 本镇, 我局)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Title:
+    """What a title line says: unit (may be empty: 关于2024年度…的报告), year, kind."""
+
+    text: str
+    unit: str
+    year: int | None
+    kind: str | None
+
+
+def clean_unit(value: str) -> str:
+    """A candidate unit as a unit name, or "" when it is not one (来源：解放日报, 时间:2024年01月25日)."""
+    value = re.sub(r"\s+", "", value).strip("-—·•:：,，。")
+    value = re.sub(rf"^(?:{LABELS})", "", value)
+    value = re.sub(r"(局|县|区|镇|乡)\1$", r"\1", value)  # 区自然资源局局: a doubled last character is a typo
+    if not 2 <= len(value) <= 30 or NOT_UNIT.search(value):
+        return ""
+    if re.fullmatch(rf"[{CJK}]+{UNIT_END}", value):
+        return value
+    return expand_short(value) or ""
+
+
+def expand_short(name: str) -> str | None:
+    """A province or city by its short name (新疆, 宁夏, 河源) as its full name; None when unknown."""
+    table = gazetteer()
+    if table is None:
+        return None
+    ids = [i for i in table.by_name.get(name, []) if table.nodes[i].depth <= 1]
+    full = {table.nodes[i].name for i in ids}
+    return next(iter(full)) if len(full) == 1 else None
+
+
+def is_known_place(name: str) -> bool:
+    """True when the divisions table knows the name, or when there is no table to ask."""
+    table = gazetteer()
+    return table is None or name in table.by_name
+
+
+YEAR = r"((?:19|20)\d\d)\s*年\s*(?:度)?"
+TITLE_END = r"(?:报告|年报|决算表?|预算表?|公报|总结)"
+UNIT_YEAR_TITLE = re.compile(rf"^(.{{0,40}}?)\s*(?:关于)?\s*(?:印发)?\s*{YEAR}(.{{0,50}}?{TITLE_END})$")
+"""<unit>[关于]<year>年…报告: 埔前镇2024年法治政府建设年度报告, 鲁山县人民政府关于2024年法治政府建设情况的报告."""
+YEAR_UNIT_TITLE = re.compile(
+    rf"^{YEAR}(.{{2,40}}?)(政府工作报告|政府信息公开|信息公开|法治|部门决算|部门预算|决算|预算|国民经济|统计公报|"
+    r"工作总结|工作报告)(.{0,30})$"
+)
+"""<year>年<unit><kind>: 2025年上海市政府工作报告, 2023年下各镇政府信息公开工作年度报告,
+2024年上海市普陀区财政局部门决算表."""
+ABOUT_TITLE = re.compile(rf"^(.{{0,30}}?)关于(.{{0,60}}){TITLE_END}$")
+
+
+def parse_title(line: str) -> Title | None:
+    """A title line or None; the unit part must be a unit name, the year a plausible report year."""
+    text = re.sub(r"\s+", "", line).strip('《》“”"')
+    text = re.sub(rf"^(?:{LABELS})(?=.)", "", text)
+    if not 6 <= len(text) <= 80 or re.search(r"[。；!！?？]", text):
+        return None
+    kind = kind_of_title(text)
+    if (m := YEAR_UNIT_TITLE.match(text)) is not None:
+        unit = m.group(2) + ("政府" if m.group(2).endswith("人民") else "")
+        return Title(text, clean_unit(unit), int(m.group(1)), kind)
+    if (m := UNIT_YEAR_TITLE.match(text)) is not None:
+        return Title(text, clean_unit(m.group(1)), int(m.group(2)), kind)
+    if (m := ABOUT_TITLE.match(text)) is not None:
+        year = re.search(r"(?:19|20)\d\d", m.group(2))
+        return Title(text, clean_unit(m.group(1)), int(year.group(0)) if year else None, kind)
+    return None
+
+
+def title_lines(lines: list[str], *, limit: int = 15) -> list[Title]:
+    """Titles among the first lines, including one split over two (仁和镇人民政府 / 关于2024年度…的报告)."""
+    head = [line.strip() for line in lines if line.strip()][:limit]
+    found: list[Title] = []
+    parsed = [parse_title(line) for line in head]
+    for i, line in enumerate(head):
+        t = parsed[i]
+        after = parsed[i + 1] if i + 1 < len(head) else None
+        complete = t is not None and t.unit and t.year is not None
+        if (
+            not complete
+            and i + 1 < len(head)
+            and len(line) <= 40
+            and len(head[i + 1]) <= 50
+            and not (after and after.unit)
+        ):
+            joined = parse_title(line + head[i + 1])
+            if joined is not None and joined.unit:
+                t = joined
+        if t is not None and (t.unit or t.kind):
+            found.append(t)
+    return found
+
+
+FIELD_SEP = r"\s*[\]】]?\s*[:：|]?\s*\|?\s*"
+PUBLISHER_LABELS = ("发布机构", "发文机关", "发布单位")
+SOURCE_LABELS = ("信息来源", "文章来源", r"来\s*源")
+"""来源 often names a newspaper (解放日报) or the site (本网); clean_unit refuses those."""
+NAME = re.compile(rf"(?:名\s*称|标\s*题){FIELD_SEP}(\S{{4,80}})")
+
+
+def field_units(page_lines: list[str], labels: tuple[str, ...]) -> list[str]:
+    """Units in fields ([ 发布机构 ] 丰都县栗子乡人民政府; 来源 / 大川镇 with the value on the next line)."""
+    alternatives = "|".join(labels)
+    inline = re.compile(rf"(?:{alternatives}){FIELD_SEP}([{CJK}]{{2,30}})")
+    alone = re.compile(rf"^[-•·*]?\s*[\[【]?\s*(?:{alternatives})\s*[\]】]?\s*[:：]?$")
+    lines = [line.strip() for line in page_lines if line.strip()]
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        if alone.match(line):
+            if i + 1 < len(lines) and (unit := clean_unit(lines[i + 1])):
+                out.append(unit)
+            continue
+        for m in inline.finditer(line):
+            if unit := clean_unit(m.group(1)):
+                out.append(unit)
+    return out
+
+
+def name_field(page_text: str) -> str:
+    m = NAME.search(page_text)
+    return m.group(1) if m else ""
+
+
+OPENING = re.compile(
+    rf"^(?:{YEAR}(?:以来)?|一年来|本年度|今年以来|过去一年)?\s*[,，]?\s*"
+    rf"([{CJK}]{{2,30}}?{UNIT_END})(?=在|坚持|深入|全面|认真|紧紧|围绕|按照|以|始终|持续|法治|政府信息|政务|扎实|不断|"
+    r"立足|积极|聚焦|高度|严格|着力|切实|牢固|紧扣|锚定|统筹|进一步|深化|强化|加强|大力|主动|依法|贯彻|全力|把|将|对|的|"
+    r"党工委|党委|政府|办事处|，|,)"
+)
+"""The opening sentence names the unit: 2024年以来,获嘉县坚持…; 2025年,平田乡坚持…; 一年来,周溪乡在县委…"""
+REPORT_INTRO = re.compile(rf"现将([{CJK}]{{2,30}}?{UNIT_END})(?:{YEAR}|本年度|年度|法治|政府信息|工作)")
+"""现将周溪乡2024年法治政府建设工作报告如下."""
+
+
+def opening_units(body: list[str], *, sentences: int = 4) -> list[str]:
+    """Units named at the start of the first body sentences (after the title and addressee)."""
+    out: list[str] = []
+    text = "\n".join(body[:12])
+    for line in body[:8]:
+        for sent in re.split(r"(?<=[。；])", line)[:2]:
+            # the subject may follow an opening clause: 2025年是…的收官之年,区司法局坚持…
+            for k, clause in enumerate(re.split(r"(?<=[,，])", sent.strip())[:3]):
+                m = OPENING.match(clause.strip())
+                if m is None or (k > 0 and m.group(1)):
+                    continue
+                unit = clean_unit(m.group(2))
+                if unit and (k == 0 or _is_place_named(unit)):
+                    out.append(_extend_department(unit, clause.strip()[m.end(2) :]))
+                    break
+        if len(out) >= sentences:
+            break
+    for m in REPORT_INTRO.finditer(text):
+        if unit := clean_unit(m.group(1)):
+            out.append(unit)
+    return out
+
+
+def _is_place_named(unit: str) -> bool:
+    """Starts with a known division or a bare level (区司法局): a subject, not a phrase that ends in 区."""
+    table = gazetteer()
+    return bool(re.match(r"^[省市县区镇乡]", unit)) or (table is not None and bool(table.names_in(unit[:6])))
+
+
+def qualify(unit: str, text: str) -> str:
+    """区司法局 -> 西城区司法局 when the text names exactly one place of that level most often."""
+    m = re.match(r"^(省|市|县|区)(?=[\u3400-\u9fff]{2,}(局|委员会|办公室|中心)$)", unit)
+    if m is None:
+        return unit
+    named = [n for n in named_of_type(text, m.group(1)) if len(n) >= 3]
+    return named[0] + unit[1:] if named else unit
+
+
+DEPARTMENT_TAIL = re.compile(
+    rf"^([{CJK}]{{1,10}}?(?:局|分局|委员会|办公室|中心|办事处))(?=在|坚持|深入|全面|认真|以|按照|始终|持续|法治|，|,)"
+)
+
+
+def _extend_department(unit: str, rest: str) -> str:
+    """紫金县 + 司法局在县委… -> 紫金县司法局: a department follows its county's name."""
+    m = DEPARTMENT_TAIL.match(rest)
+    if m is None or re.search(r"[在的和与及、]|区委|县委|市委|政府", m.group(1)[:-1]):
+        return unit
+    return unit + m.group(1)
+
+
+ADDRESSEE = re.compile(rf"^([{CJK}、,，()（）]{{3,80}})[:：]$")
+"""中共将乐县委员会,将乐县人民政府: — a report opens by naming whom it reports to."""
+
+
+def addressees(body: list[str]) -> list[str]:
+    for line in body[:6]:
+        m = ADDRESSEE.match(line.strip())
+        if m:
+            return [p for p in re.split(r"[、,，]", m.group(1)) if p]
+    return []
+
+
+PLACE_OF = re.compile(
+    rf"(?:中共)?([{CJK}]{{2,12}}?(?:自治县|自治州|县|区|市|镇|乡|旗|街道))(?:委员会|委|人民政府|政府|人民代表大会|人大)"
+)
+
+
+def addressee_places(items: list[str]) -> list[tuple[str, str]]:
+    """(place, its type) of each addressee: 中共获嘉县委 -> (获嘉县, 县); 县委、县政府 give nothing."""
+    out: list[tuple[str, str]] = []
+    for item in items:
+        m = PLACE_OF.match(item)
+        if m and clean_unit(m.group(1)):
+            name = m.group(1)
+            out.append((name, "街道" if name.endswith("街道") else name[-1]))
+    return out
+
+
+SIGNATURE_DATE = re.compile(r"^(?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
+SIGNED_LINE = re.compile(rf"^([{CJK}]{{2,30}})\s+(?:19|20)\d\d\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日$")
+
+
+def signature_units(body: list[str]) -> list[str]:
+    """A signature block: 湛江市霞山区人民政府办公室 / 2025年11月17日 at the end."""
+    out: list[str] = []
+    for i in range(len(body) - 1, max(len(body) - 8, 0), -1):
+        line = body[i].strip()
+        m = SIGNED_LINE.match(line)
+        signer = body[i - 1] if SIGNATURE_DATE.match(line) else (m.group(1) if m else "")
+        if unit := clean_unit(signer):
+            out.append(unit)
+    return out
+
+
+def self_reference(text: str) -> str | None:
+    """The type a report calls itself by (我县 -> 县), the most frequent one in its opening."""
+    counts: dict[str, int] = {}
+    for m in SELF_REF.finditer(text[:5000]):
+        counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    return max(counts, key=lambda k: counts[k]) if counts else None
+
+
+def named_of_type(text: str, kind: str) -> list[str]:
+    """Names of the given type the text mentions, most frequent first: 我县 + 《施秉县2024年…》 -> 施秉县."""
+    pattern = re.compile(
+        rf"(?:^|(?<=[《“\"（(、，,。；：:\s年]))([{CJK}]{{2,8}}?{re.escape(kind)})(?![{CJK}]{{0,1}}委)"
+    )
+    counts: dict[str, int] = {}
+    for m in pattern.finditer(text[:20000]):
+        name = clean_unit(m.group(1))
+        if not name or name.startswith(("全", "各", "本", "我", "该", "市县", "省市", "县乡", "乡镇")):
+            continue
+        table = gazetteer()
+        if kind in "省市县区镇乡街道" and not is_known_place(name):
+            continue  # 为全县, 对以县: a character run, not a place
+        if kind not in "省市县区镇乡街道" and (table is None or not table.names_in(name[:4])):
+            continue  # a department must be named with its place (宿城区自然资源分局), not 参与分局
+        counts[name] = counts.get(name, 0) + 1
+    return sorted(counts, key=lambda k: -counts[k])
+
+
+NEUTRAL_NAME = re.compile(r"^(下载|新建文本文档|未命名|page|index|content|article|doc|file|untitled|副本|copy)", re.I)
+
+
+def filename_title(stem: str) -> Title | None:
+    """A file saved under its title (留下街道2022年度法治政府建设工作报告).
+
+    Neutral names (下载 (3), page-07, t20250225_86947312) say nothing and give None.
+    """
+    name = re.sub(r"\s*[(（]\d+[)）]$", "", stem.strip())
+    name = re.sub(r"\.(html?|jhtml|shtml|aspx?|php)$", "", name, flags=re.I)
+    if NEUTRAL_NAME.match(name) or not re.search(rf"[{CJK}]{{3}}", name):
+        return None
+    t = parse_title(name)
+    if t is not None and (t.unit or t.kind):
+        return t
+    unit = clean_unit(name)
+    return Title(name, unit, None, None) if unit else None
+
+
+BODY_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
+HEADING_YEAR = re.compile(r"^[一二三四五六七八九十]+、\s*((?:19|20)\d\d)\s*年")
+OPENING_YEAR = re.compile(r"^((?:19|20)\d\d)\s*年(?:度|以来)?\s*[,，是]")
+
+
+def opening_year(body: list[str]) -> tuple[int, str] | None:
+    """The year the body opens with (2024年,在区委… / 2025年是…), else the first heading's (一、2022年…)."""
+    for line in body[:8]:
+        if m := OPENING_YEAR.match(line.strip()):
+            return int(m.group(1)), "opening"
+    for line in body[:30]:
+        if m := HEADING_YEAR.match(line.strip()):
+            return int(m.group(1)), "heading"
+    return None

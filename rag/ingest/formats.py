@@ -1,0 +1,340 @@
+"""Readers per file format: bytes -> lines of text plus the format's own metadata (title properties).
+
+Imports only rag.errors/text and the field's libraries (beautifulsoup4+lxml, pypdf, python-docx; Debian's
+antiword for .doc/.wps and tesseract for scanned PDFs when installed). What a line means is not known here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rag.errors import InputError
+from rag.text import heading_level
+
+SUPPORTED = (".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".doc", ".wps", ".ofd")
+"""File types `rag build` reads; anything else in a folder is reported as skipped."""
+MAX_FILE_BYTES = 100 * 1024 * 1024
+"""Largest report file read (100 MB): annual reports are kilobytes to a few MB; more is a mistake."""
+EXTERNAL_TIMEOUT = 120
+"""Seconds an external reader (antiword, pdftoppm, tesseract) may take on one file."""
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """One file's text: `lines` is the report, `page_lines` the whole page (fields may sit outside the article)."""
+
+    lines: list[str]
+    page_lines: list[str]
+    props: dict[str, str] = field(default_factory=dict)
+    """The format's own metadata: html_title, meta:<name>, pdf_title, docx_title, ofd_title …"""
+    notes: tuple[str, ...] = ()
+    """What the reader had to do that a user should know (OCR, Traditional script converted)."""
+
+
+def read_file(path: Path, name: str) -> Extracted:
+    """Extract text by file type; raises InputError naming the file for anything unreadable."""
+    ext = path.suffix.lower()
+    if ext not in SUPPORTED:
+        raise InputError(f"{name}: unsupported file type '{ext or '(none)'}' (use {' '.join(SUPPORTED)})")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InputError(
+            f"{name}: file too large ({size // (1024 * 1024)} MB; limit {MAX_FILE_BYTES // (1024 * 1024)} MB)"
+        )
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError(f"{name}: empty file")
+    if ext in (".txt", ".md"):
+        raw = decode(data, name)
+        if ext == ".md":
+            raw = re.sub(r"(?m)^\s{0,3}#{1,6}\s*", "", raw)
+        lines = raw.splitlines()
+        return Extracted(lines, lines)
+    if ext in (".html", ".htm"):
+        return html_text(decode(data, name))
+    if ext == ".pdf":
+        return pdf_text(path, name)
+    if ext == ".docx":
+        return docx_text(path, name)
+    if ext == ".ofd":
+        return ofd_text(path, name)
+    return word97_text(path, name)
+
+
+def decode(data: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK and GB2312), else Big5."""
+    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(f"{name}: binary file, not a text report")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{name}: not valid UTF-16") from exc
+    for enc in ("utf-8", "gb18030", "big5"):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if _looks_binary(text):
+            raise InputError(f"{name}: binary file, not a text report")
+        return text
+    raise InputError(f"{name}: not UTF-8, GB18030 or Big5 text")
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:4096]
+    bad = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f")
+    return bad > max(4, len(sample) // 100)
+
+
+DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "iframe",
+    "button",
+    "select",
+    "input",
+    "svg",
+)
+CHROME_CLASS = re.compile(
+    r"nav|menu|share|footer|header|breadcrumb|crumb|toolbar|sidebar|print|fontsize|font-size|"
+    r"position|location|copyright|related|pagination|qrcode|login|search",
+    re.I,
+)
+"""class/id fragments of page furniture; their elements are removed before the text is read."""
+MAIN_CLASS = re.compile(r"content|article|zoom|trs_editor|main|detail|text|body", re.I)
+META_NAMES = ("ArticleTitle", "ContentSource", "SiteName", "ColumnName", "PubDate", "og:title", "og:site_name")
+"""<meta> names Chinese government CMSs (TRS, 大汉, 拓尔思) fill with the title, publisher and site."""
+
+
+def html_text(html: str) -> Extracted:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "lxml")
+    props: dict[str, str] = {}
+    if soup.title is not None and soup.title.get_text(strip=True):
+        props["html_title"] = soup.title.get_text(" ", strip=True)
+    for meta in soup.find_all("meta"):
+        key = str(meta.get("name") or meta.get("property") or "")
+        if key in META_NAMES and str(meta.get("content") or "").strip():
+            props[f"meta:{key}"] = str(meta.get("content")).strip()
+    for tag in soup(["script", "style", "noscript"]):
+        tag.decompose()
+    page = soup.get_text("\n").splitlines()
+    for tag in soup(list(DROP_TAGS)):
+        tag.decompose()
+    for tag in soup.find_all(True):
+        if tag.decomposed or tag.attrs is None:
+            continue
+        marks = _marks(tag)
+        if marks.strip() and CHROME_CLASS.search(marks) and not MAIN_CLASS.search(marks):
+            tag.decompose()
+    candidates = soup.find_all(["article", "main"])
+    candidates += [
+        t for t in soup.find_all(True) if not t.decomposed and t.attrs is not None and MAIN_CLASS.search(_marks(t))
+    ]
+    root = max(candidates, key=lambda t: len(t.get_text(strip=True)), default=None)
+    body = root if root is not None and len(root.get_text(strip=True)) > 200 else (soup.body or soup)
+    lines = body.get_text("\n").splitlines()
+    h1 = soup.find("h1")
+    if h1 is not None and h1.get_text(strip=True):
+        title = h1.get_text(" ", strip=True)
+        if all(title != line.strip() for line in lines):
+            lines = [title, *lines]
+    return Extracted(lines, page, props)
+
+
+def _marks(tag: Any) -> str:
+    """class and id of an element as one string (bs4 gives class as a list, id as a string)."""
+    classes = tag.get("class") or []
+    if isinstance(classes, str):
+        classes = [classes]
+    return " ".join([*map(str, classes), str(tag.get("id") or "")])
+
+
+CJK_CHAR = r"[\u3400-\u9fff]"
+
+
+def join_broken_words(line: str) -> str:
+    """Drop a space pypdf puts inside a word ("项目支 出", "对附属单位 补 助支出"): one side is a lone character.
+
+    A space between two longer words ("序号 单位名称 备注") separates table cells and is kept.
+    """
+    parts = line.split(" ")
+    if len(parts) == 1:
+        return line
+    out = parts[0]
+    for prev, part in itertools.pairwise(parts):
+        lone = (len(prev) == 1 or len(part) == 1) and prev and part
+        if lone and re.match(CJK_CHAR, prev[-1]) and re.match(CJK_CHAR, part[0]):
+            out += part
+        else:
+            out += " " + part
+    return out
+
+
+def pdf_text(path: Path, name: str) -> Extracted:
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            try:
+                if not reader.decrypt(""):
+                    raise InputError(f"{name}: encrypted PDF; save an unprotected copy")
+            except (NotImplementedError, PdfReadError) as exc:
+                raise InputError(f"{name}: encrypted PDF; save an unprotected copy") from exc
+        pages = [page.extract_text() or "" for page in reader.pages]
+        info = reader.metadata
+        title = str(info.title or "") if info is not None else ""
+    except (PdfReadError, ValueError, OSError, KeyError, TypeError, AttributeError) as exc:
+        raise InputError(f"{name}: not a readable PDF ({type(exc).__name__})") from exc
+    props = {"pdf_title": re.sub(r"\.(pdf|docx?|wps)$", "", title.strip(), flags=re.I)} if title.strip() else {}
+    text = "\n".join(pages)
+    notes: tuple[str, ...] = ()
+    if len(re.findall(CJK_CHAR, text)) < 20:
+        text = ocr_pdf(path, name, len(pages))
+        notes = ("no text layer: read by OCR (tesseract chi_sim); check figures against the original",)
+    lines = reflow([join_broken_words(line) for line in text.splitlines()])
+    return Extracted(lines, lines, props, notes)
+
+
+def ocr_pdf(path: Path, name: str, pages: int) -> str:
+    """Scanned reports: render each page (pdftoppm) and read it with tesseract's Simplified Chinese model."""
+    tesseract, pdftoppm = shutil.which("tesseract"), shutil.which("pdftoppm")
+    if tesseract is None or pdftoppm is None:
+        raise InputError(
+            f"{name}: PDF has no text layer; install tesseract-ocr, tesseract-ocr-chi-sim and poppler-utils "
+            "to read it by OCR, or convert it to a PDF with text"
+        )
+    out: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="rag-ocr-") as tmp:
+        _run([pdftoppm, "-r", "200", "-gray", "-png", str(path), f"{tmp}/p"], name)
+        for image in sorted(Path(tmp).glob("p*.png")):
+            result = _run([tesseract, str(image), "stdout", "-l", "chi_sim", "--psm", "6"], name)
+            out.append(result)
+    text = "\n".join(out)
+    if len(re.findall(CJK_CHAR, text)) < 20:
+        raise InputError(f"{name}: PDF has no text layer and OCR found no Chinese text in {pages} page(s)")
+    # tesseract puts a space between most Chinese characters
+    return re.sub(rf"(?<={CJK_CHAR}|[，。、；：])\s(?={CJK_CHAR}|[，。、；：])", "", text)
+
+
+def _run(cmd: list[str], name: str) -> str:
+    try:
+        done = subprocess.run(cmd, capture_output=True, timeout=EXTERNAL_TIMEOUT, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise InputError(f"{name}: {Path(cmd[0]).name} failed ({type(exc).__name__})") from exc
+    if done.returncode != 0:
+        err = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise InputError(f"{name}: {Path(cmd[0]).name} could not read it ({err[-1] if err else done.returncode})")
+    return done.stdout.decode("utf-8", "replace")
+
+
+PDF_WRAP_MIN = 25
+"""A PDF line shorter than this ended on purpose (a heading, a field, a signature), not by wrapping."""
+TITLE_END = re.compile(r"(报告|决算|预算|公报|总结)$")
+
+
+def reflow(lines: list[str]) -> list[str]:
+    """Join PDF line breaks inside a paragraph; a line ending a sentence or starting a heading breaks."""
+    out: list[str] = []
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            continue
+        wrapped = bool(out) and len(out[-1]) >= PDF_WRAP_MIN and not re.search(r"[。；！？:：]$", out[-1])
+        if wrapped and heading_level(line) is None and not TITLE_END.search(out[-1]):
+            out[-1] += line
+        else:
+            out.append(line)
+    return out
+
+
+def docx_text(path: Path, name: str) -> Extracted:
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(str(path))
+        lines = [p.text for p in document.paragraphs]
+        for table in document.tables:
+            for row in table.rows:
+                lines.append(" ".join(cell.text.strip() for cell in row.cells))
+        core = document.core_properties
+        props = {k: v.strip() for k, v in (("docx_title", core.title or ""), ("docx_subject", core.subject or ""))}
+    except (PackageNotFoundError, ValueError, KeyError, OSError, AttributeError, zipfile.BadZipFile) as exc:
+        raise InputError(f"{name}: not a readable .docx ({type(exc).__name__})") from exc
+    return Extracted(lines, lines, {k: v for k, v in props.items() if v})
+
+
+def word97_text(path: Path, name: str) -> Extracted:
+    """.doc and old .wps are Word 97 binaries; Debian's antiword reads them in milliseconds."""
+    antiword = shutil.which("antiword")
+    if antiword is None:
+        raise InputError(
+            f"{name}: reading {path.suffix} needs antiword (apt-get install antiword); or convert to .docx or .pdf"
+        )
+    text = _run([antiword, "-m", "UTF-8.txt", "-w", "0", str(path)], name)
+    lines = [line for line in text.splitlines() if line.strip() != "[pic]"]
+    if not any(re.search(CJK_CHAR, line) for line in lines):
+        raise InputError(f"{name}: no text found in this {path.suffix}; convert to .docx or .pdf")
+    return Extracted(lines, lines)
+
+
+def ofd_text(path: Path, name: str) -> Extracted:
+    """OFD (GB/T 33190) is zipped XML: OFD.xml -> Document.xml -> pages -> TextCode runs, laid out by y."""
+    from lxml import etree
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            root = etree.fromstring(zf.read("OFD.xml"))
+            ns = {"ofd": root.nsmap.get("ofd") or "http://www.ofdspec.org/2016"}
+            props = {}
+            title = root.findtext(".//ofd:DocInfo/ofd:Title", namespaces=ns)
+            if title and title.strip():
+                props["ofd_title"] = title.strip()
+            doc_path = (root.findtext(".//ofd:DocRoot", namespaces=ns) or "").strip().lstrip("/")
+            doc = etree.fromstring(zf.read(doc_path))
+            base = doc_path.rsplit("/", 1)[0] + "/" if "/" in doc_path else ""
+            lines: list[str] = []
+            for page in doc.iterfind(".//ofd:Page", namespaces=ns):
+                loc = str(page.get("BaseLoc") or "").lstrip("/")
+                member = loc if loc in zf.namelist() else base + loc
+                lines.extend(_ofd_page_lines(etree.fromstring(zf.read(member)), ns))
+    except (zipfile.BadZipFile, KeyError, OSError, etree.XMLSyntaxError, ValueError) as exc:
+        raise InputError(f"{name}: not a readable .ofd ({type(exc).__name__}); convert to .docx or .pdf") from exc
+    if not any(re.search(CJK_CHAR, line) for line in lines):
+        raise InputError(f"{name}: no text in this .ofd; convert to .docx or .pdf")
+    lines = reflow(lines)
+    return Extracted(lines, lines, props)
+
+
+def _ofd_page_lines(page: Any, ns: dict[str, str]) -> list[str]:
+    rows: dict[int, list[tuple[float, str]]] = {}
+    for obj in page.iterfind(".//ofd:TextObject", namespaces=ns):
+        box = [float(v) for v in str(obj.get("Boundary") or "0 0 0 0").split()[:2]]
+        text = "".join(code.text or "" for code in obj.iterfind("ofd:TextCode", namespaces=ns))
+        if text:
+            rows.setdefault(round(box[1]), []).append((box[0], text))
+    return ["".join(t for _, t in sorted(parts)) for _, parts in sorted(rows.items())]
