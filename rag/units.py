@@ -120,3 +120,13 @@ def in_region(region: str, unit: str, place: Sequence[str]) -> bool:
         if name == region or (name.startswith(region) and name[len(region) :] in PLACE_ENDS):
             return True
     return region in unit
+
+
+def same_unit(a: str, b: str) -> bool:
+    """Whether two names denote one unit: one is a short form of the other (获嘉县 / 获嘉县人民政府).
+
+    西城区 and 西城区司法局 are different units; 东城区 and 北京市东城区人民政府 are the same.
+    """
+    if a == b:
+        return True
+    return a in aliases(b) or b in aliases(a)

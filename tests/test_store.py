@@ -108,7 +108,6 @@ class TestFailures:
         warned = {Path(src_).name: w for src_, w in result.warnings}
         assert warned["anon.txt"] == 'unit: no unit in the text; indexed as "anon" — set it in reports.csv'
 
-
     def test_nothing_indexable_is_an_error_and_keeps_the_old_index(
         self, index_copy: Path, tmp_path: Path, e5: E5Encoder
     ) -> None:

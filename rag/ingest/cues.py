@@ -47,9 +47,22 @@ def clean_unit(value: str) -> str:
     value = re.sub(r"(局|县|区|镇|乡)\1$", r"\1", value)  # 区自然资源局局: a doubled last character is a typo
     if not 2 <= len(value) <= 30 or NOT_UNIT.search(value):
         return ""
+    if m := re.fullmatch(rf"([{CJK}]{{2,4}}?)(人民政府|政府)", value):
+        # 鲁山人民政府: a county written without 县 is its short name
+        full = _full_of_short(m.group(1))
+        if full:
+            return full + m.group(2)
     if re.fullmatch(rf"[{CJK}]+{UNIT_END}", value):
         return value
     return expand_short(value) or ""
+
+
+def _full_of_short(short: str) -> str | None:
+    table = gazetteer()
+    if table is None or short in {n.name for i in table.by_name.get(short, []) for n in [table.nodes[i]]}:
+        return None
+    full = {table.nodes[i].name for i in table.by_name.get(short, []) if table.nodes[i].depth <= 2}
+    return next(iter(full)) if len(full) == 1 else None
 
 
 def expand_short(name: str) -> str | None:
@@ -160,8 +173,12 @@ OPENING = re.compile(
     r"党工委|党委|政府|办事处|，|,)"
 )
 """The opening sentence names the unit: 2024年以来,获嘉县坚持…; 2025年,平田乡坚持…; 一年来,周溪乡在县委…"""
-REPORT_INTRO = re.compile(rf"现将([{CJK}]{{2,30}}?{UNIT_END})(?:{YEAR}|本年度|年度|法治|政府信息|工作)")
-"""现将周溪乡2024年法治政府建设工作报告如下."""
+OPENING_PREFIX = re.compile(r"^(?:(?:19|20)\d\d\s*年(?:度|以来)?|一年来|本年度|今年以来|过去一年)")
+"""How an opening sentence starts before it names its unit (2024年以来, 一年来)."""
+REPORT_INTRO = re.compile(
+    rf"现将([{CJK}]{{2,30}}?{UNIT_END})(?:{YEAR}|本年度|年度|法治|政府信息|工作)|由([{CJK}]{{2,30}}?{UNIT_END})(?:编制|负责编制)"
+)
+"""现将周溪乡2024年法治政府建设工作报告如下; 本年报…由重庆市江北区规划和自然资源局编制."""
 
 
 def opening_units(body: list[str], *, sentences: int = 4) -> list[str]:
@@ -171,26 +188,33 @@ def opening_units(body: list[str], *, sentences: int = 4) -> list[str]:
     for line in body[:8]:
         for sent in re.split(r"(?<=[。；])", line)[:2]:
             # the subject may follow an opening clause: 2025年是…的收官之年,区司法局坚持…
-            for k, clause in enumerate(re.split(r"(?<=[,，])", sent.strip())[:3]):
+            clauses = re.split(r"(?<=[,，])", sent.strip())
+            bare_prefix = bool(re.fullmatch(rf"(?:{OPENING_PREFIX.pattern[1:]})\s*[,，]", clauses[0].strip()))
+            for k, clause in enumerate(clauses[:5]):
                 m = OPENING.match(clause.strip())
                 if m is None or (k > 0 and m.group(1)):
                     continue
                 unit = clean_unit(m.group(2))
-                if unit and (k == 0 or _is_place_named(unit)):
+                prefixed = (k == 0 and OPENING_PREFIX.match(clause.strip())) or (k == 1 and bare_prefix)
+                if unit and (prefixed or _is_place_named(unit)):
                     out.append(_extend_department(unit, clause.strip()[m.end(2) :]))
                     break
         if len(out) >= sentences:
             break
     for m in REPORT_INTRO.finditer(text):
-        if unit := clean_unit(m.group(1)):
+        if unit := clean_unit(m.group(1) or m.group(3)):
             out.append(unit)
     return out
 
 
 def _is_place_named(unit: str) -> bool:
-    """Starts with a known division or a bare level (区司法局): a subject, not a phrase that ends in 区."""
+    """Starts with a known division or a bare level (区司法局): a subject, not a phrase (坚持县…, 通过区…)."""
+    if re.match(r"^[省市县区镇乡](?=[\u3400-\u9fff]{2,}(局|委员会|办公室|中心)$)", unit):
+        return True
     table = gazetteer()
-    return bool(re.match(r"^[省市县区镇乡]", unit)) or (table is not None and bool(table.names_in(unit[:6])))
+    if table is None:
+        return True
+    return any(unit[:n] in table.by_name for n in range(2, min(len(unit), 12) + 1))
 
 
 def qualify(unit: str, text: str) -> str:
@@ -319,3 +343,21 @@ def opening_year(body: list[str]) -> tuple[int, str] | None:
         if m := HEADING_YEAR.match(line.strip()):
             return int(m.group(1)), "heading"
     return None
+
+
+DELIVERED = re.compile(
+    rf"((?:19|20)\d\d)\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日\s*在\s*([{CJK}]{{2,16}}?(?:省|市|自治区|自治州|州|盟|县|区|旗))"
+    r"第[一二三四五六七八九十]+届人民代表大会"
+)
+"""A 政府工作报告's delivery line: 2025年1月14日在吉林省第十四届人民代表大会第四次会议上."""
+ON_BEHALF = re.compile(rf"我代表([{CJK}]{{2,16}}?(?:省|市|自治区|自治州|州|盟|县|区|旗))人民政府")
+"""现在，我代表吉林省人民政府，向大会报告工作 (市人民政府 alone names nobody)."""
+
+
+def delivered(body: list[str]) -> tuple[str, int | None]:
+    """(place, session year) from a government work report's delivery and 我代表… lines."""
+    head = "\n".join(body[:15])
+    m = DELIVERED.search(head)
+    who = ON_BEHALF.search(head)
+    place = who.group(1) if who and clean_unit(who.group(1)) else (m.group(2) if m and clean_unit(m.group(2)) else "")
+    return place, int(m.group(1)) if m else None

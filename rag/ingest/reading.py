@@ -202,6 +202,8 @@ class _Cues:
         ranked += [("来源 field", u) for u in cues.field_units(self.page, cues.SOURCE_LABELS)]
         ranked += [("opening sentence", u) for u in cues.opening_units(self.body)]
         ranked += [("signature", u) for u in cues.signature_units(self.body)]
+        if place := cues.delivered(self.body)[0]:
+            ranked.append(("delivery line", place + "人民政府"))
         if ranked:
             cue, unit = ranked[0]
             if (qualified := cues.qualify(unit, self.text)) != unit:
@@ -236,6 +238,9 @@ class _Cues:
             if opening is not None and opening[0] != t.year and opening[1] == "heading":
                 warnings.append(f"year: the title says {t.year}, the first heading {opening[0]}; using {t.year}")
             return t.year, None, cue, warnings
+        session = cues.delivered(self.body)[1]
+        if kind == "政府工作报告" and session is not None:
+            return session - 1, session, "delivery date (session year - 1)", []
         if opening is not None:
             return opening[0], None, f"{opening[1]} year", []
         head = "\n".join(self.body[:6])[:400]
