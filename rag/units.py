@@ -18,6 +18,10 @@ PLACE = re.compile(r"[\u4e00-\u9fff]{1,6}?(区|县|市)(?=[\u4e00-\u9fff]{1,8}(�
 """A district before a town or street (源城区埔前镇 -> 埔前镇), split off only in that case."""
 
 
+DEPARTMENT_OF = re.compile(r"[\u4e00-\u9fff]{1,12}(局|分局|委员会|委|办公室|中心)")
+"""What follows a place's name in the name of one of its departments (西城区 + 司法局)."""
+
+
 def aliases(unit: str) -> set[str]:
     """Names a user may type for the unit, including the unit itself."""
     names = {unit}
@@ -75,7 +79,13 @@ def resolve(name: str, units: Iterable[str]) -> list[str]:
     table = {u: aliases(u) for u in units}
     exact = [u for u, names in table.items() if name in names]
     if exact:
-        return exact
+        # 西城区 also means the district's own bureaus (西城区司法局), kept as separate units; not its towns
+        departments = [
+            u
+            for u, names in table.items()
+            if u not in exact and any(DEPARTMENT_OF.fullmatch(a[len(name) :]) for a in names if a.startswith(name))
+        ]
+        return exact + departments
     contains = [u for u, names in table.items() if any(name in a for a in names)]
     if contains:
         return contains
@@ -99,8 +109,8 @@ def mentioned(text: str, units: Iterable[str] | dict[str, set[str]]) -> list[str
     out: list[str] = []
     for start, neg_len, unit in sorted(found, key=lambda f: f[1]):  # longest first claims its span
         end = start - neg_len
-        if any(start < b and a < end for a, b in taken):
-            continue
+        if any(start < b and a < end and (a, b) != (start, end) for a, b in taken):
+            continue  # an overlapping longer name claimed it; the same name (西城区 in two reports) does not
         taken.append((start, end))
         out.append(unit)
     order = {u: s for s, _, u in found}

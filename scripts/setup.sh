@@ -7,8 +7,16 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 # any other spec pulls several GB of CUDA packages through sentence-transformers.
 python -m pip install -q "torch==2.13.0"
 python -m pip install -q -e ".[st,ui,dev,places]"
-if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy"; then
-  if [ "$(id -u)" = "0" ]; then
-    apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei >/dev/null
-  fi
+# Debian packages: chromium + CJK font for the browser tests; antiword (.doc/.wps), tesseract with its
+# Simplified Chinese model and poppler's pdftoppm (scanned PDFs) for ingestion
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver)
+fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy" || need+=(fonts-wqy-microhei)
+command -v antiword >/dev/null 2>&1 || need+=(antiword)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+if ! command -v tesseract >/dev/null 2>&1 || ! tesseract --list-langs 2>/dev/null | grep -qx chi_sim; then
+  need+=(tesseract-ocr tesseract-ocr-chi-sim)
+fi
+if [ "${#need[@]}" -gt 0 ] && [ "$(id -u)" = "0" ]; then
+  apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
 fi

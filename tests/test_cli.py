@@ -100,3 +100,46 @@ class TestAsk:
     def test_unknown_unit_filter_is_exit_1(self, seed_index: Path) -> None:
         out = rag("ask", "主动公开", "--index", str(seed_index), "--unit", "福田区")
         assert out.returncode == 1 and out.stderr.startswith("rag: --unit: no indexed unit matches '福田区'")
+
+
+class TestMetadataCommands:
+    def test_build_warns_one_line_per_uncertain_report_and_still_indexes_it(self, tmp_path: Path) -> None:
+        src = tmp_path / "in"
+        src.mkdir()
+        real = ROOT / "tests" / "data" / "real" / "xxgk-web" / "Content-2793487.txt"
+        (src / "page-07.txt").write_bytes(real.read_bytes())
+        out = rag("build", str(src), "--index", str(tmp_path / "index"))
+        assert out.returncode == 0, out.stderr
+        assert out.stderr.strip() == (
+            f'rag: {src / "page-07.txt"}: unit: no unit in the text; indexed as "page-07" — set it in reports.csv'
+        )
+        assert out.stdout.startswith("indexed 1, skipped 0")
+
+    def test_reports_json_lists_unit_year_kind_place_and_cues(self, seed_index: Path) -> None:
+        out = rag("reports", "--index", str(seed_index), "--json")
+        assert out.returncode == 0, out.stderr
+        docs = {d["unit"]: d for d in json.loads(out.stdout)}
+        town = docs["河源市源城区埔前镇人民政府"]
+        assert (town["year"], town["kind"], town["level"]) == (2024, "法治政府建设年度报告", "镇")
+        assert town["place"] == ["广东省", "河源市", "源城区", "埔前镇"]
+        assert town["cues"]["unit"].startswith("title") and town["chunks"] > 0
+        assert set(town) >= {"doc_id", "title_year", "published", "source", "warnings"}
+
+    def test_reports_human_output_names_the_cues(self, seed_index: Path) -> None:
+        out = rag("reports", "--index", str(seed_index))
+        assert out.returncode == 0 and "cues: unit=发布机构 field, year=opening year" in out.stdout
+        assert out.stdout.rstrip().endswith(f"5 reports in {seed_index}")
+
+    def test_region_covers_every_unit_under_it(self, seed_index: Path) -> None:
+        out = rag("search", "法治政府建设", "--index", str(seed_index), "--region", "河源市", "-k", "20", "--json")
+        assert out.returncode == 0, out.stderr
+        units = {h["unit"] for h in json.loads(out.stdout)["hits"]}
+        assert units == {"源城区人民政府办公室", "河源市源城区埔前镇人民政府"}
+
+    def test_kind_filter_and_an_unknown_kind(self, seed_index: Path) -> None:
+        out = rag("ask", "主动公开了多少条政府信息?", "--index", str(seed_index), "--kind", "法治", "--json")
+        assert out.returncode == 0 and json.loads(out.stdout)["kind"] != "unanswerable"
+        none = rag("search", "主动公开", "--index", str(seed_index), "--kind", "政府工作报告", "--json")
+        assert none.returncode == 0 and json.loads(none.stdout)["hits"] == []
+        bad = rag("search", "主动公开", "--index", str(seed_index), "--kind", "报纸")
+        assert bad.returncode == 1 and bad.stderr.startswith("rag: --kind: '报纸' is not a kind of report")

@@ -6,7 +6,6 @@ antiword for .doc/.wps and tesseract for scanned PDFs when installed). What a li
 
 from __future__ import annotations
 
-import itertools
 import re
 import shutil
 import subprocess
@@ -172,21 +171,24 @@ CJK_CHAR = r"[\u3400-\u9fff]"
 
 
 def join_broken_words(line: str) -> str:
-    """Drop a space pypdf puts inside a word ("项目支 出", "对附属单位 补 助支出"): one side is a lone character.
+    """Drop a space pypdf puts before the last character of a wrapped word ("项目支 出", "本年支出合 计").
 
-    A space between two longer words ("序号 单位名称 备注") separates table cells and is kept.
+    A lone character joins the word on its left (once); a space between two longer words
+    ("序号 单位名称 备注") separates table cells and is kept.
     """
     parts = line.split(" ")
-    if len(parts) == 1:
-        return line
-    out = parts[0]
-    for prev, part in itertools.pairwise(parts):
-        lone = (len(prev) == 1 or len(part) == 1) and prev and part
-        if lone and re.match(CJK_CHAR, prev[-1]) and re.match(CJK_CHAR, part[0]):
-            out += part
+    out = [parts[0]]
+    joined_last = False
+    for part in parts[1:]:
+        prev = out[-1]
+        lone = len(part) == 1 and not joined_last
+        if lone and prev and re.match(CJK_CHAR, prev[-1]) and re.match(CJK_CHAR, part):
+            out[-1] = prev + part
+            joined_last = True
         else:
-            out += " " + part
-    return out
+            out.append(part)
+            joined_last = False
+    return " ".join(out)
 
 
 def pdf_text(path: Path, name: str) -> Extracted:

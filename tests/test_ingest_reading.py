@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.ingest import load_report
 from rag.errors import InputError
+from rag.ingest import load_report
 from tests.conftest import SEEDS, SMALL_REPORT, write_report
 
 EXPECTED = {
