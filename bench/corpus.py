@@ -108,7 +108,7 @@ def main() -> int:
 
         folder = Path(tempfile.mkdtemp(prefix="corpus-index-")) / "index"
         t1 = time.perf_counter()
-        result = build_index([args.corpus], folder, encoder=E5Encoder())
+        result = build_index([args.corpus / rel for rel in expected], folder, encoder=E5Encoder())
         print(
             f"\nbuild: {result.documents} reports, {result.chunks} chunks, {len(result.skipped)} skipped, "
             f"{time.perf_counter() - t1:.1f} s ({result.seconds_embedding:.1f} s embedding) into {folder}"

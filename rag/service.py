@@ -40,6 +40,8 @@ YEAR = re.compile(r"((?:19|20)\d\d)\s*年?")
 class UploadOutcome:
     indexed: tuple[str, ...]
     skipped: tuple[tuple[str, str], ...]
+    warnings: tuple[tuple[str, str], ...] = ()
+    """(file name, what is uncertain) for indexed uploads, e.g. no unit found in the text."""
 
 
 def safe_name(name: str) -> str:
@@ -197,6 +199,7 @@ class Service:
                 return UploadOutcome((), tuple(skipped))
             skipped += [(s.path.removeprefix("uploads/"), s.reason) for s in result.skipped]
             names = {d.doc_id: d.source.removeprefix("uploads/") for d in self._retriever.documents}
-            return UploadOutcome(tuple(names[i] for i in result.indexed), tuple(skipped))
+            warnings = tuple((src.removeprefix("uploads/"), w) for src, w in result.warnings)
+            return UploadOutcome(tuple(names[i] for i in result.indexed), tuple(skipped), warnings)
         finally:
             shutil.rmtree(staging, ignore_errors=True)

@@ -102,6 +102,7 @@ class TestServiceCorrect:
         source = next(d["source"] for d in service.reports() if str(d["source"]).endswith("Content-2793487.txt"))
         row = service.correct(str(source), unit="平利县人民政府办公室", year=2024)
         assert row["unit"] == "平利县人民政府办公室" and row["cues"]["unit"] == "reports.csv"
+        assert row["level"] == "县级部门" and row["place"] == ["陕西省", "安康市", "平利县"]
         service.add_uploads([(XIAOTAO.name, XIAOTAO)])
         units = {d["unit"] for d in service.reports()}
         assert {"平利县人民政府办公室", "永安市小陶镇人民政府"} <= units

@@ -7,7 +7,8 @@ import pytest
 from rag.ingest import cues
 from rag.ingest.chrome import is_chrome
 from rag.ingest.kinds import kind_of_body, resolve_kind
-from rag.ingest.reading import body_lines, level_of
+from rag.ingest.places import level_of
+from rag.ingest.reading import body_lines
 
 FURNITURE = [
     "时间:2024年01月25日",

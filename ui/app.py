@@ -17,11 +17,14 @@ import gradio as gr
 import pandas as pd
 
 from rag.errors import RagError
+from rag.ingest import KINDS, SUPPORTED
 from rag.records import Answer
 from rag.service import Service
 
 ALL_UNITS = "全部单位"
 ALL_YEARS = "全部年度"
+ALL_KINDS = "全部类型"
+KEEP = "（不改）"
 EXAMPLES = [
     "霞山区2025年主动公开了多少条政府信息?",
     "哪些单位矛盾纠纷调解成功率达到100%?",
@@ -92,9 +95,34 @@ def answer_markdown(answer: Answer, asked: str) -> str:
     return "\n".join(out)
 
 
+REPORT_COLUMNS = ["单位", "年度", "类型", "层级", "所在地区", "段落数", "文件", "依据", "提示"]
+
+
 def _reports_frame(service: Service) -> pd.DataFrame:
-    rows = [[r["unit"], r["year"], r["title"], r["chunks"], Path(r["source"]).name] for r in service.reports()]
-    return pd.DataFrame(rows, columns=["单位", "年度", "标题", "段落数", "文件"])
+    rows = []
+    for r in service.reports():
+        cues = r["cues"]
+        year = f"{r['year'] or '?'}" + (f"（标题 {r['title_year']}）" if r["title_year"] else "")
+        basis = f"单位：{cues.get('unit') or '-'}；年度：{cues.get('year') or '-'}；类型：{cues.get('kind') or '-'}"
+        rows.append(
+            [
+                r["unit"],
+                year,
+                r["kind"],
+                r["level"],
+                " > ".join(r["place"]),
+                r["chunks"],
+                Path(r["source"]).name,
+                basis,
+                "；".join(r["warnings"]),
+            ]
+        )
+    return pd.DataFrame(rows, columns=REPORT_COLUMNS)
+
+
+def _sources(service: Service) -> list[tuple[str, str]]:
+    """(label, source) of each report for the correction form: the file name users recognise."""
+    return [(f"{Path(r['source']).name} · {r['unit']}", str(r["source"])) for r in service.reports()]
 
 
 def _choices(service: Service) -> tuple[list[str], list[str]]:
@@ -103,11 +131,16 @@ def _choices(service: Service) -> tuple[list[str], list[str]]:
     return units, years
 
 
+def _kinds(service: Service) -> list[str]:
+    present = {d.kind for d in service.retriever.documents}
+    return [ALL_KINDS, *[k for k in KINDS if k in present]]
+
+
 def build_app(service: Service) -> gr.Blocks:
     units, years = _choices(service)
     with gr.Blocks(title="年度报告问答 · 引用来源", analytics_enabled=False) as demo:
         gr.Markdown(
-            "## 法治政府建设年度报告问答\n每个回答都引用报告原文（单位 · 年度 · 章节）；"
+            "## 政府年度报告问答\n每个回答都引用报告原文（单位 · 年度 · 章节）；"
             "“哪些单位”类问题会检索全部报告，并列出未提及的单位。"
         )
         last_question = gr.State("")
@@ -116,6 +149,7 @@ def build_app(service: Service) -> gr.Blocks:
                 with gr.Row():
                     unit_box = gr.Dropdown(units, value=ALL_UNITS, label="单位", elem_id="unit-filter")
                     year_box = gr.Dropdown(years, value=ALL_YEARS, label="年度", elem_id="year-filter")
+                    kind_box = gr.Dropdown(_kinds(service), value=ALL_KINDS, label="报告类型", elem_id="kind-filter")
                 chat = gr.Chatbot(label="对话", height=460, buttons=["copy", "copy_all"], elem_id="chat")
                 with gr.Row():
                     message = gr.Textbox(
@@ -135,20 +169,26 @@ def build_app(service: Service) -> gr.Blocks:
                 sources = gr.HTML(sources_html(service, None), elem_id="sources-panel")
         with gr.Tab("报告"):
             gr.Markdown(
-                "已索引的报告。上传 .txt / .md / .html / .pdf / .docx 报告（每个文件不超过 20 MB）"
-                "即可加入索引，已有报告不会重新计算。"
+                f"已索引的报告及其单位、年度、类型的依据。上传 {' / '.join(SUPPORTED)} 报告（每个文件不超过 20 MB）"
+                "即可加入索引，已有报告不会重新计算。单位或年度不对时，在下方更正：更正会保存，之后每次重建都保留。"
             )
-            reports = gr.Dataframe(_reports_frame(service), interactive=False, elem_id="reports")
-            files = gr.File(
-                file_count="multiple",
-                file_types=[".txt", ".md", ".html", ".htm", ".pdf", ".docx"],
-                label="上传报告",
-                elem_id="upload",
-            )
+            reports = gr.Dataframe(_reports_frame(service), interactive=False, elem_id="reports", wrap=True)
+            files = gr.File(file_count="multiple", file_types=list(SUPPORTED), label="上传报告", elem_id="upload")
             add = gr.Button("加入索引", elem_id="add-reports")
             status = gr.Markdown(elem_id="upload-status")
+            with gr.Group():
+                gr.Markdown("#### 更正报告信息")
+                with gr.Row():
+                    which = gr.Dropdown(_sources(service), label="报告", elem_id="fix-report", scale=3)
+                    fix_unit = gr.Textbox(label="单位", placeholder="例如：平利县人民政府", elem_id="fix-unit", scale=2)
+                    fix_year = gr.Textbox(label="年度（所报告的年份）", placeholder="例如：2024", elem_id="fix-year")
+                    fix_kind = gr.Dropdown([KEEP, *KINDS], value=KEEP, label="类型", elem_id="fix-kind")
+                save = gr.Button("保存更正", elem_id="save-fix")
+                fix_status = gr.Markdown(elem_id="fix-status")
 
-        def respond(text: str, history: list[dict[str, Any]], unit: str, year: str, previous: str) -> tuple[Any, ...]:
+        def respond(
+            text: str, history: list[dict[str, Any]], unit: str, year: str, kind: str, previous: str
+        ) -> tuple[Any, ...]:
             history = list(history or [])
             text = (text or "").strip()
             if not text:
@@ -160,6 +200,7 @@ def build_app(service: Service) -> gr.Blocks:
                     question,
                     unit=None if unit in (None, ALL_UNITS) else unit,
                     year=None if year in (None, ALL_YEARS) else int(year),
+                    kind=None if kind in (None, ALL_KINDS) else kind,
                 )
             except RagError as exc:
                 history.append({"role": "assistant", "content": f"⚠️ {exc}"})
@@ -186,13 +227,44 @@ def build_app(service: Service) -> gr.Blocks:
             outcome = service.add_uploads([(Path(p).name, Path(p)) for p in paths])
             lines = [f"已加入索引 {len(outcome.indexed)} 份：" + "、".join(outcome.indexed)] if outcome.indexed else []
             lines += [f"- 未能使用 {name}：{reason}" for name, reason in outcome.skipped]
+            lines += [f"- 请核对 {Path(src).name}：{w}" for src, w in outcome.warnings]
             new_units, _ = _choices(service)
-            return "\n".join(lines) or "没有可用的文件。", _reports_frame(service), gr.update(choices=new_units)
+            return (
+                "\n".join(lines) or "没有可用的文件。",
+                _reports_frame(service),
+                gr.update(choices=new_units),
+                gr.update(choices=_sources(service)),
+            )
 
-        inputs = [message, chat, unit_box, year_box, last_question]
+        def correct(source: str | None, unit: str, year: str, kind: str) -> tuple[Any, ...]:
+            if not source:
+                return "请先选择报告。", gr.update(), gr.update(), gr.update()
+            year = (year or "").strip()
+            if year and not year.isdigit():
+                return (
+                    f"年度应为四位数字，例如 2024（收到：{html.escape(year)}）。",
+                    gr.update(),
+                    gr.update(),
+                    gr.update(),
+                )
+            try:
+                row = service.correct(
+                    source,
+                    unit=(unit or "").strip() or None,
+                    year=int(year) if year else None,
+                    kind=None if kind in (None, KEEP) else kind,
+                )
+            except RagError as exc:
+                return f"⚠️ {exc}", gr.update(), gr.update(), gr.update()
+            new_units, _ = _choices(service)
+            message = f"已更正 {Path(str(row['source'])).name}：{row['unit']} · {row['year'] or '?'} · {row['kind']}"
+            return message, _reports_frame(service), gr.update(choices=new_units), gr.update(choices=_sources(service))
+
+        inputs = [message, chat, unit_box, year_box, kind_box, last_question]
         outputs = [chat, sources, table, chart, last_question, message]
         send.click(respond, inputs, outputs)
         message.submit(respond, inputs, outputs)
-        add.click(upload, [files], [status, reports, unit_box])
+        add.click(upload, [files], [status, reports, unit_box, which])
+        save.click(correct, [which, fix_unit, fix_year, fix_kind], [fix_status, reports, unit_box, which])
     blocks: gr.Blocks = demo
     return blocks

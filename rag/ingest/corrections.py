@@ -15,6 +15,7 @@ from pathlib import Path
 
 from rag.errors import InputError
 from rag.ingest.kinds import KINDS, resolve_kind
+from rag.ingest.places import gazetteer, level_of
 from rag.records import Report
 
 METADATA_FILE = "reports.csv"
@@ -110,6 +111,10 @@ def apply(report: Report, corrections: dict[str, Correction]) -> Report:
     changes: dict[str, object] = {}
     if c.unit:
         changes["unit"], cues["unit"] = c.unit, "reports.csv"
+        changes["level"] = level_of(c.unit)
+        table = gazetteer()
+        changes["place"] = table.locate(c.unit) if table is not None else ()
+        cues["place"] = "divisions table" if changes["place"] else ""
     if c.year is not None:
         changes["year"], cues["year"] = c.year, "reports.csv"
     if c.kind:

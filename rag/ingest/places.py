@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,6 +18,8 @@ from pathlib import Path
 
 LEVELS = ("省", "市", "县", "乡")
 """Depth 0..3 of the table: province, prefecture city, county/district, township/town/street."""
+STATE_CITIES = ("北京市", "上海市", "天津市", "重庆市")
+"""直辖市: province-level, and their districts county-level."""
 SHORT_MIN = 2
 """Short names (河源 for 河源市) shorter than this are ignored; one character matches everywhere."""
 
@@ -134,3 +137,32 @@ def gazetteer() -> Gazetteer | None:
                 nodes.append(Node(name, short, depth, parent))
                 stack.append(len(nodes) - 1)
     return Gazetteer(nodes)
+
+
+DEPARTMENT = re.compile(r"(局|分局|委员会|管委会|中心|办公室|所|院|站|队|厅|委|办)$")
+
+
+def level_of(unit: str) -> str:
+    """省/市/县/区/街道/镇/乡 from how the name ends; a bureau is <level of its place>级部门."""
+    name = re.sub(r"(人民政府|政府)$", "", unit)
+    if DEPARTMENT.search(name) and not name.endswith(("街道办事处", "办事处")):
+        head = DEPARTMENT.sub("", name)
+        m = re.search(r"(省|自治区|市|州|县|区|旗)", head[::-1])
+        if m is None:
+            return "部门"
+        found = m.group(1)[::-1]
+        if found == "市" and head.startswith(STATE_CITIES) and re.search(r"[区县]", head[3:]):
+            found = "县"
+        return {"区": "县", "旗": "县", "州": "市", "自治区": "省"}.get(found, found) + "级部门"
+    for end, level in (("街道办事处", "街道"), ("办事处", "街道"), ("街道", "街道"), ("镇", "镇"), ("乡", "乡")):
+        if name.endswith(end):
+            return level
+    if name.endswith(("县", "旗")):
+        return "县"
+    if name.endswith("区") and not name.endswith("自治区"):
+        return "区"
+    if name.endswith(("省", "自治区")) or name in STATE_CITIES:
+        return "省"
+    if name.endswith(("市", "州", "盟")):
+        return "市"
+    return ""

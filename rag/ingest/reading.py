@@ -19,7 +19,7 @@ from rag.ingest.chrome import BULLET, LABEL_ONLY, is_chrome
 from rag.ingest.corrections import METADATA_FILE
 from rag.ingest.formats import Extracted, read_file
 from rag.ingest.kinds import kind_of_body, kind_of_title
-from rag.ingest.places import gazetteer
+from rag.ingest.places import gazetteer, level_of
 from rag.records import Report
 from rag.text import heading_level
 from rag.units import UNIT_SUFFIXES
@@ -34,7 +34,6 @@ PUBLISHED = re.compile(
 )
 WRITTEN = re.compile(rf"(?:成文日期|发文日期|公文生成日期)\s*[\]】]?\s*[:：|]?\s*\|?\s*{DATE}")
 BARE_DATE = re.compile(rf"^{DATE}(\s+\d{{1,2}}:\d{{2}}(:\d{{2}})?)?$")
-STATE_CITIES = ("北京市", "上海市", "天津市", "重庆市")
 
 
 def iter_report_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -294,35 +293,6 @@ def _is_fuller(longer: str, unit: str) -> bool:
     own_tail = unit[len(core) :]
     place_head = head == "" or re.fullmatch(r"[\u4e00-\u9fff]{2,12}(省|市|区|县|州|旗|自治区)", head) is not None
     return place_head and tail in ("", "人民政府", "政府", "办事处", "街道办事处") and (own_tail in ("", tail))
-
-
-DEPARTMENT = re.compile(r"(局|分局|委员会|管委会|中心|办公室|所|院|站|队|厅|委|办)$")
-
-
-def level_of(unit: str) -> str:
-    """省/市/县/区/街道/镇/乡 from how the name ends; a bureau is <level of its place>级部门."""
-    name = re.sub(r"(人民政府|政府)$", "", unit)
-    if DEPARTMENT.search(name) and not name.endswith(("街道办事处", "办事处")):
-        head = DEPARTMENT.sub("", name)
-        m = re.search(r"(省|自治区|市|州|县|区|旗)", head[::-1])
-        if m is None:
-            return "部门"
-        found = m.group(1)[::-1]
-        if found == "市" and head.startswith(STATE_CITIES) and re.search(r"[区县]", head[3:]):
-            found = "县"
-        return {"区": "县", "旗": "县", "州": "市", "自治区": "省"}.get(found, found) + "级部门"
-    for end, level in (("街道办事处", "街道"), ("办事处", "街道"), ("街道", "街道"), ("镇", "镇"), ("乡", "乡")):
-        if name.endswith(end):
-            return level
-    if name.endswith(("县", "旗")):
-        return "县"
-    if name.endswith("区") and not name.endswith("自治区"):
-        return "区"
-    if name.endswith(("省", "自治区")) or name in STATE_CITIES:
-        return "省"
-    if name.endswith(("市", "州", "盟")):
-        return "市"
-    return ""
 
 
 def published(page_lines: list[str]) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -80,3 +81,30 @@ def test_reviewer_asks_reads_sources_uploads_and_asks_again(browser, live_server
 
     outside = [u for u in requests if not u.startswith(live_server[0]) and not u.startswith(("data:", "blob:"))]
     assert outside == []
+
+
+def test_reviewer_uploads_a_nameless_report_and_corrects_its_unit(browser, live_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    real = ROOT / "tests" / "data" / "real" / "xxgk-web" / "Content-2793487.txt"  # the text says only 我县
+    upload = tmp_path / "下载(5).txt"
+    upload.write_bytes(real.read_bytes())
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    page.goto(live_server[0] + "/", wait_until="load")
+    page.locator("#kind-filter").wait_for(timeout=60_000)  # the kind filter sits beside unit and year
+    page.get_by_role("tab", name="报告").click()
+    page.locator("#upload input[type=file]").set_input_files(str(upload))
+    page.locator("#add-reports").click()
+    page.get_by_text("请核对 下载(5).txt：unit: no unit in the text").wait_for(timeout=120_000)
+    assert "政府信息公开工作年度报告" in page.locator("#reports").inner_text()
+
+    picker = page.locator("#fix-report input")
+    picker.click()
+    picker.fill("下载(5)")
+    page.get_by_role("option", name=re.compile(r"下载\(5\)")).first.click()
+    page.locator("#fix-unit textarea, #fix-unit input").first.fill("平利县人民政府")
+    page.locator("#fix-year textarea, #fix-year input").first.fill("2024")
+    page.locator("#save-fix").click()
+    page.get_by_text("已更正 下载(5).txt：平利县人民政府 · 2024 · 政府信息公开工作年度报告").wait_for(timeout=120_000)
+    table = page.locator("#reports").inner_text()
+    assert "平利县人民政府" in table and "reports.csv" in table
+    page.screenshot(path=str(ARTIFACTS / "ui-correct.png"), full_page=True)
+    assert any(d["unit"] == "平利县人民政府" and d["cues"]["unit"] == "reports.csv" for d in live_server[1].reports())
