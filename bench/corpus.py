@@ -24,7 +24,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 
 from rag.errors import InputError  # noqa: E402
 from rag.ingest import load_report  # noqa: E402
-from rag.metadata_eval import read_manifest, unit_right  # noqa: E402
+from rag.metadata_eval import Expected, read_manifest, unit_right  # noqa: E402
 
 
 def pdf_spaces(corpus: Path) -> list[tuple[str, int, int]]:
@@ -43,11 +43,37 @@ def pdf_spaces(corpus: Path) -> list[tuple[str, int, int]]:
     return out
 
 
+def variants(corpus: Path, expected: dict[str, Expected]) -> str:
+    """How much the other cues carry when the title is gone: each text page without its title lines,
+    saved as page-N.txt, against its MANIFEST row."""
+    from rag.ingest.cues import parse_title
+
+    unit_ok = year_ok = total = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for rel, exp in expected.items():
+            if not rel.endswith(".txt"):
+                continue
+            lines = (corpus / rel).read_text(encoding="utf-8").splitlines()
+            kept = [line for line in lines if not ((t := parse_title(line)) and t.unit)]
+            path = Path(tmp) / f"page-{total}.txt"
+            path.write_text("\n".join(kept), encoding="utf-8")
+            r = load_report(path)
+            total += 1
+            unit_ok += unit_right(r, exp)
+            year_ok += r.year == exp.year
+    return f"without title lines and file names: unit right {unit_ok}/{total}, year right {year_ok}/{total}"
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("corpus", nargs="?", type=Path, default=ROOT.parent / "shared" / "real-reports")
     p.add_argument("--build", action="store_true", help="also embed and index the corpus (minutes)")
     p.add_argument("--show-errors", action="store_true", help="list every file whose metadata is wrong")
+    p.add_argument(
+        "--variants",
+        action="store_true",
+        help="also measure the text files with every title line removed and a neutral file name (other cues only)",
+    )
     args = p.parse_args()
     expected = {e.file: e for e in read_manifest(args.corpus / "MANIFEST.tsv")}
 
@@ -102,6 +128,8 @@ def main() -> int:
     for name, raw, ours in pdf_spaces(args.corpus):
         print(f"\nPDF {name}: spaces between Chinese characters, pypdf raw {raw}, indexed text {ours}")
 
+    if args.variants:
+        print("\n" + variants(args.corpus, expected))
     if args.build:
         from rag.embedding import E5Encoder
         from rag.store import build_index
