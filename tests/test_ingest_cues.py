@@ -89,9 +89,14 @@ class TestTitles:
                 "政府信息公开工作年度报告",
             ),
             ("关于2024年度法治政府建设工作的报告", "", 2024, "法治政府建设年度报告"),
+            ("埔前镇2024年法治政府建设年度报告_河源市源城区人民政府", "埔前镇", 2024, "法治政府建设年度报告"),
+            ("平湖市2024年政府工作报告（全文）", "平湖市", 2024, "政府工作报告"),
+            ("平湖市政府工作报告（2024年）", "平湖市", 2024, "政府工作报告"),
+            ("平湖市人民政府工作报告", "平湖市", None, "政府工作报告"),
+            ("鹿城区2023年国民经济和社会发展统计公报", "鹿城区", 2023, "统计公报"),
         ],
     )
-    def test_title_forms(self, line: str, unit: str, year: int, kind: str) -> None:
+    def test_title_forms(self, line: str, unit: str, year: int | None, kind: str) -> None:
         t = cues.parse_title(line)
         assert t is not None and (t.unit, t.year, t.kind) == (unit, year, kind)
 
@@ -105,6 +110,10 @@ class TestTitles:
     def test_title_split_over_two_lines(self) -> None:
         found = cues.title_lines(["仁和镇人民政府", "关于2024年度法治政府建设工作的报告", "2024年,仁和镇在上级党委…"])
         assert (found[0].unit, found[0].year) == ("仁和镇人民政府", 2024)
+
+    def test_unit_on_the_line_below_a_title_without_one(self) -> None:
+        found = cues.title_lines(["2024年法治政府建设年度报告", "桐乡市梧桐街道办事处", "2024年,梧桐街道…"])
+        assert (found[0].unit, found[0].year) == ("桐乡市梧桐街道办事处", 2024)
 
     def test_site_name_above_a_full_title_is_not_joined_to_it(self) -> None:
         found = cues.title_lines(["利辛县望疃镇人民政府", "利辛县望疃镇2023年政府信息公开工作年度报告"])

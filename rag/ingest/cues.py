@@ -91,13 +91,37 @@ YEAR_UNIT_TITLE = re.compile(
 )
 """<year>年<unit><kind>: 2025年上海市政府工作报告, 2023年下各镇政府信息公开工作年度报告,
 2024年上海市普陀区财政局部门决算表."""
+UNDATED_TITLE = re.compile(
+    rf"^([{CJK}]{{2,30}}?)(?:人民)?(?=政府工作报告|政府信息公开|法治政府|部门决算|部门预算|国民经济和社会发展统计公报)"
+    rf".{{0,30}}{TITLE_END}$"
+)
+"""<unit><kind> without a year: 平湖市政府工作报告 (the year then comes from the delivery line or the body)."""
 ABOUT_TITLE = re.compile(rf"^(.{{0,30}}?)关于(.{{0,60}}){TITLE_END}$")
+
+
+SITE_SEPARATOR = re.compile(r"_|\||｜|——|\s-\s")
+"""Between a page title and its site name: 埔前镇2024年…报告_河源市源城区人民政府."""
+TRAILING_NOTE = re.compile(r"[（(【\[]([^）)】\]]{1,12})[）)】\]]$")
+"""A note after the title: （全文）, (2024年), 【图文】."""
 
 
 def parse_title(line: str) -> Title | None:
     """A title line or None; the unit part must be a unit name, the year a plausible report year."""
+    text = re.sub(r"\s+", " ", line).strip()
+    parts = [p for p in SITE_SEPARATOR.split(text) if p.strip()]
+    if len(parts) > 1:
+        return next((t for p in parts[:2] if (t := _parse_title(p)) is not None and (t.unit or t.year)), None)
+    return _parse_title(text)
+
+
+def _parse_title(line: str) -> Title | None:
     text = re.sub(r"\s+", "", line).strip('《》“”"')
     text = re.sub(rf"^(?:{LABELS})(?=.)", "", text)
+    if note := TRAILING_NOTE.search(text):
+        year = re.search(r"(?:19|20)\d\d", note.group(1))
+        text = text[: note.start()]
+        if year and not re.search(r"(?:19|20)\d\d", text):
+            text = f"{year.group(0)}年{text}"  # XX县政府工作报告（2024年） -> 2024年XX县政府工作报告
     if not 6 <= len(text) <= 80 or re.search(r"[。；!！?？]", text):
         return None
     kind = kind_of_title(text)
@@ -106,6 +130,8 @@ def parse_title(line: str) -> Title | None:
         return Title(text, clean_unit(unit), int(m.group(1)), kind)
     if (m := UNIT_YEAR_TITLE.match(text)) is not None:
         return Title(text, clean_unit(m.group(1)), int(m.group(2)), kind)
+    if (m := UNDATED_TITLE.match(text)) is not None and kind and (unit := clean_unit(m.group(1))):
+        return Title(text, unit + ("政府" if unit.endswith("人民") else ""), None, kind)
     if (m := ABOUT_TITLE.match(text)) is not None:
         year = re.search(r"(?:19|20)\d\d", m.group(2))
         return Title(text, clean_unit(m.group(1)), int(year.group(0)) if year else None, kind)
@@ -131,6 +157,10 @@ def title_lines(lines: list[str], *, limit: int = 15) -> list[Title]:
             joined = parse_title(line + head[i + 1])
             if joined is not None and joined.unit:
                 t = joined
+        if t is not None and not t.unit and i + 1 < len(head) and len(head[i + 1]) <= 30:
+            # 2024年法治政府建设年度报告 / XX镇人民政府: the unit on the line below a title without one
+            if below := clean_unit(head[i + 1]):
+                t = Title(t.text, below, t.year, t.kind)
         if t is not None and (t.unit or t.kind):
             found.append(t)
     return found
