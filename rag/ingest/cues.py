@@ -157,10 +157,10 @@ def title_lines(lines: list[str], *, limit: int = 15) -> list[Title]:
             joined = parse_title(line + head[i + 1])
             if joined is not None and joined.unit:
                 t = joined
-        if t is not None and not t.unit and i + 1 < len(head) and len(head[i + 1]) <= 30:
+        below = clean_unit(head[i + 1]) if i + 1 < len(head) and len(head[i + 1]) <= 30 else ""
+        if t is not None and not t.unit and below:
             # 2024年法治政府建设年度报告 / XX镇人民政府: the unit on the line below a title without one
-            if below := clean_unit(head[i + 1]):
-                t = Title(t.text, below, t.year, t.kind)
+            t = Title(t.text, below, t.year, t.kind)
         if t is not None and (t.unit or t.kind):
             found.append(t)
     return found
