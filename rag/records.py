@@ -48,22 +48,39 @@ class Report:
     def cue(self, name: str) -> str:
         return dict(self.cues).get(name, "")
 
+    def metadata(self) -> dict[str, Any]:
+        """Every field but the text, as values (what the index keeps per document)."""
+        return {name: getattr(self, name) for name in REPORT_METADATA}
+
     def to_dict(self) -> dict[str, Any]:
         """The report's metadata (no text): what `rag reports --json` and /api/reports list."""
-        return {
-            "doc_id": self.doc_id,
-            "unit": self.unit,
-            "year": self.year,
-            "title_year": self.title_year,
-            "kind": self.kind,
-            "level": self.level,
-            "place": list(self.place),
-            "title": self.title,
-            "published": self.published,
-            "source": self.source,
-            "cues": dict(self.cues),
-            "warnings": list(self.warnings),
-        }
+        return metadata_json(self)
+
+
+REPORT_METADATA = (
+    "doc_id",
+    "unit",
+    "year",
+    "title_year",
+    "kind",
+    "level",
+    "place",
+    "title",
+    "published",
+    "source",
+    "cues",
+    "warnings",
+)
+"""A report's metadata fields, in the order the JSON lists them."""
+
+
+def metadata_json(record: Any) -> dict[str, Any]:
+    """JSON of a Report's (or an index entry's) metadata: tuples become lists, cues an object."""
+    out = {name: getattr(record, name) for name in REPORT_METADATA}
+    out["place"] = list(out["place"])
+    out["cues"] = dict(out["cues"])
+    out["warnings"] = list(out["warnings"])
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
-"""The index folder: manifest, chunk and report records, vectors, FAISS and BM25, written atomically.
+"""Building an index folder: documents -> chunks -> vectors -> FAISS + BM25, corrections applied, written atomically.
 
-Imports the L2 stages and wires them (documents -> chunks -> encoders -> indexes); never imports
-retrieve/answer. No pickle anywhere: JSON, JSONL with byte offsets, .npy and FAISS's own format.
+Imports the L2 stages and wires them; never imports retrieve/answer. No pickle anywhere: JSON, JSONL with
+byte offsets, .npy and FAISS's own format. Nothing is written into the index until everything succeeded.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import shutil
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -23,9 +22,9 @@ import numpy as np
 import numpy.typing as npt
 
 from rag.chunking import TokenCounter, chunk_report, default_token_counter
-from rag.dense import HNSW_THRESHOLD, DenseIndex
+from rag.dense import DenseIndex
 from rag.embedding import Encoder
-from rag.errors import IndexStateError, InputError
+from rag.errors import InputError
 from rag.ingest import (
     METADATA_FILE,
     SUPPORTED,
@@ -40,20 +39,11 @@ from rag.ingest import (
 from rag.lexical import LexicalIndex
 from rag.records import Chunk, Report
 from rag.segmentation import Segmenter
+from rag.store.entries import FORMAT_VERSION, BuildParams, DocEntry
+from rag.store.files import open_quietly
 from rag.text import sentence_spans
 
-FORMAT_VERSION = 3
-"""Bumped whenever the folder layout or the indexed-text recipe changes; old indexes are refused."""
 EMBED_BATCH = 32
-
-
-@dataclass(frozen=True, slots=True)
-class BuildParams:
-    """Everything that changes what is indexed; written to the manifest and compared on reuse."""
-
-    max_tokens: int = 300
-    hnsw_threshold: int = HNSW_THRESHOLD
-    prefix_sections: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,54 +65,6 @@ class BuildResult:
     seconds_total: float = 0.0
     warnings: tuple[tuple[str, str], ...] = ()
     """(source, what is uncertain) for each report indexed by this build, after corrections."""
-
-
-@dataclass(frozen=True, slots=True)
-class DocEntry:
-    """A document as the manifest knows it: metadata, its contiguous rows, where its text is."""
-
-    doc_id: str
-    unit: str
-    year: int | None
-    title: str
-    published: str | None
-    source: str
-    hash: str
-    first: int
-    last: int
-    offset: int = 0
-    kind: str = "其他"
-    title_year: int | None = None
-    level: str = ""
-    place: tuple[str, ...] = ()
-    cues: tuple[tuple[str, str], ...] = ()
-    warnings: tuple[str, ...] = ()
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> DocEntry:
-        fields = dict(d)
-        fields["place"] = tuple(d.get("place", ()))
-        fields["cues"] = tuple((str(a), str(b)) for a, b in d.get("cues", ()))
-        fields["warnings"] = tuple(d.get("warnings", ()))
-        return cls(**fields)
-
-    def to_dict(self) -> dict[str, Any]:
-        """What `rag reports --json` and /api/reports list per report."""
-        return {
-            "doc_id": self.doc_id,
-            "unit": self.unit,
-            "year": self.year,
-            "title_year": self.title_year,
-            "kind": self.kind,
-            "level": self.level,
-            "place": list(self.place),
-            "title": self.title,
-            "published": self.published,
-            "source": self.source,
-            "chunks": self.last - self.first,
-            "cues": dict(self.cues),
-            "warnings": list(self.warnings),
-        }
 
 
 @dataclass
@@ -209,7 +151,7 @@ def build_index(
     """
     started = time.perf_counter()
     params = params or BuildParams()
-    previous = _open_quietly(index_dir)
+    previous = open_quietly(index_dir)
     old = previous if previous is not None and previous.encoder_id == encoder.id else None
     corrections = gather_corrections(index_dir, paths, metadata)
     draft = collect_reports(paths, sources)
@@ -228,25 +170,7 @@ def build_index(
     entries: list[DocEntry] = []
     for report in reports:
         pieces = chunk_report(report, max_tokens=params.max_tokens, count_tokens=counter)
-        entries.append(
-            DocEntry(
-                report.doc_id,
-                report.unit,
-                report.year,
-                report.title,
-                report.published,
-                report.source,
-                _doc_hash(report, params),
-                len(chunks),
-                len(chunks) + len(pieces),
-                kind=report.kind,
-                title_year=report.title_year,
-                level=report.level,
-                place=report.place,
-                cues=report.cues,
-                warnings=report.warnings,
-            )
-        )
+        entries.append(DocEntry.from_report(report, _doc_hash(report, params), len(chunks), len(chunks) + len(pieces)))
         chunks.extend(pieces)
 
     texts = [indexed_text(c, prefix_sections=params.prefix_sections) for c in chunks]
@@ -386,145 +310,3 @@ def _write_atomically(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-class IndexFiles:
-    """An opened index folder. Chunk records are read one line at a time through byte offsets."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        manifest_path = folder / "manifest.json"
-        if not manifest_path.exists():
-            raise IndexStateError(f"{folder}: no index here; build one with `rag build --index {folder}`")
-        try:
-            self.manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
-            self.format = int(self.manifest["format"])
-            self.encoder_id = str(self.manifest["encoder"]["id"])
-            self.dim = int(self.manifest["encoder"]["dim"])
-            self.documents = [DocEntry.from_json(d) for d in self.manifest["documents"]]
-            self.params = BuildParams(**self.manifest["params"])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise IndexStateError(f"{manifest_path}: corrupt manifest; rebuild with `rag build`") from exc
-        if self.format != FORMAT_VERSION:
-            raise IndexStateError(
-                f"{manifest_path}: index format {self.format}, this version reads "
-                f"{FORMAT_VERSION}; rebuild with `rag build`"
-            )
-        try:
-            self._offsets = np.load(folder / "chunks.offsets.npy")
-        except (OSError, ValueError) as exc:
-            raise IndexStateError(f"{folder}: chunk offsets missing or corrupt; rebuild with `rag build`") from exc
-        self.size = int(self._offsets.shape[0])
-        self._by_doc = {d.doc_id: d for d in self.documents}
-        self._row_doc: list[DocEntry] = []
-        for d in self.documents:
-            self._row_doc.extend([d] * (d.last - d.first))
-        if len(self._row_doc) != self.size:
-            raise IndexStateError(f"{manifest_path}: chunk count does not match; rebuild with `rag build`")
-        self._lock = threading.Lock()
-
-    def dense(self) -> DenseIndex:
-        dense = DenseIndex.load(self.folder / "dense.faiss")
-        if dense.size != self.size or dense.dim != self.dim:
-            raise IndexStateError(f"{self.folder}/dense.faiss: does not match the manifest; rebuild with `rag build`")
-        return dense
-
-    def lexical(self) -> LexicalIndex:
-        lexical = LexicalIndex.load(self.folder / "lexical")
-        if lexical.size != self.size:
-            raise IndexStateError(f"{self.folder}/lexical: does not match the manifest; rebuild with `rag build`")
-        return lexical
-
-    def doc(self, doc_id: str) -> DocEntry:
-        return self._by_doc[doc_id]
-
-    def row_doc(self, row: int) -> DocEntry:
-        return self._row_doc[row]
-
-    def _record(self, path: Path, offset: int) -> dict[str, Any]:
-        try:
-            with path.open("rb") as fh:
-                fh.seek(offset)
-                rec: dict[str, Any] = json.loads(fh.readline())
-        except (OSError, ValueError) as exc:
-            raise IndexStateError(f"{path}: unreadable record; rebuild with `rag build`") from exc
-        return rec
-
-    def chunk(self, row: int) -> Chunk:
-        rec = self._record(self.folder / "chunks.jsonl", int(self._offsets[row]))
-        d = self._row_doc[row]
-        return Chunk(
-            chunk_id=rec["chunk_id"],
-            doc_id=d.doc_id,
-            unit=d.unit,
-            year=d.year,
-            title=d.title,
-            section=tuple(rec["section"]),
-            text=rec["text"],
-            start=rec["start"],
-            end=rec["end"],
-            source=d.source,
-        )
-
-    def report(self, doc_id: str) -> Report:
-        d = self._by_doc[doc_id]
-        rec = self._record(self.folder / "reports.jsonl", d.offset)
-        return Report(
-            doc_id=d.doc_id,
-            unit=d.unit,
-            year=d.year,
-            title=d.title,
-            published=d.published,
-            source=d.source,
-            text=rec["text"],
-            kind=d.kind,
-            title_year=d.title_year,
-            level=d.level,
-            place=d.place,
-            cues=d.cues,
-            warnings=d.warnings,
-        )
-
-    def reports(self) -> list[Report]:
-        return [self.report(d.doc_id) for d in self.documents]
-
-    def vectors_by_key(self) -> dict[str, npt.NDArray[np.float32]]:
-        """Every chunk and sentence vector of this index by content key, for reuse by a rebuild."""
-        try:
-            vectors = np.load(self.folder / "vectors.npy")
-            sent_vectors = np.load(self.folder / "sentences.npy")
-            out: dict[str, npt.NDArray[np.float32]] = {}
-            with (self.folder / "chunks.jsonl").open("rb") as fh:
-                for row, line in enumerate(fh):
-                    rec = json.loads(line)
-                    out[rec["key"]] = vectors[row]
-                    for i, key in enumerate(rec["sent_keys"]):
-                        out[key] = sent_vectors[rec["sent_row"] + i]
-        except (OSError, ValueError, KeyError, IndexError):
-            return {}  # nothing reusable; the rebuild embeds everything
-        return out
-
-    def sentence_vectors(self) -> npt.NDArray[np.float32]:
-        """All sentence vectors (rows in chunk order); small enough to keep in memory."""
-        try:
-            loaded: npt.NDArray[np.float32] = np.load(self.folder / "sentences.npy")
-            return loaded
-        except (OSError, ValueError) as exc:
-            raise IndexStateError(f"{self.folder}/sentences.npy: missing or corrupt; rebuild with `rag build`") from exc
-
-    def sentences(self, row: int) -> tuple[int, list[tuple[int, int]]]:
-        """(first sentence row, spans into the chunk text) of one chunk."""
-        rec = self._record(self.folder / "chunks.jsonl", int(self._offsets[row]))
-        return int(rec["sent_row"]), [(int(a), int(b)) for a, b in rec["sentences"]]
-
-
-def open_index(folder: Path) -> IndexFiles:
-    return IndexFiles(folder)
-
-
-def _open_quietly(folder: Path) -> IndexFiles | None:
-    """The previous index, if readable; a broken one is simply rebuilt, never an error here."""
-    try:
-        return IndexFiles(folder)
-    except IndexStateError:
-        return None

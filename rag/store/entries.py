@@ -1,0 +1,62 @@
+"""What the manifest records: the format version, the build parameters and one entry per document.
+
+Imports rag.records and rag.dense only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rag.dense import HNSW_THRESHOLD
+from rag.records import Report, metadata_json
+
+FORMAT_VERSION = 3
+"""Bumped whenever the folder layout or the indexed-text recipe changes; old indexes are refused."""
+
+
+@dataclass(frozen=True, slots=True)
+class BuildParams:
+    """Everything that changes what is indexed; written to the manifest and compared on reuse."""
+
+    max_tokens: int = 300
+    hnsw_threshold: int = HNSW_THRESHOLD
+    prefix_sections: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class DocEntry:
+    """A document as the manifest knows it: metadata, its contiguous rows, where its text is."""
+
+    doc_id: str
+    unit: str
+    year: int | None
+    title: str
+    published: str | None
+    source: str
+    hash: str
+    first: int
+    last: int
+    offset: int = 0
+    kind: str = "其他"
+    title_year: int | None = None
+    level: str = ""
+    place: tuple[str, ...] = ()
+    cues: tuple[tuple[str, str], ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> DocEntry:
+        fields = dict(d)
+        fields["place"] = tuple(d.get("place", ()))
+        fields["cues"] = tuple((str(a), str(b)) for a, b in d.get("cues", ()))
+        fields["warnings"] = tuple(d.get("warnings", ()))
+        return cls(**fields)
+
+    @classmethod
+    def from_report(cls, report: Report, digest: str, first: int, last: int) -> DocEntry:
+        return cls(**report.metadata(), hash=digest, first=first, last=last)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What `rag reports --json` and /api/reports list per report."""
+        return metadata_json(self) | {"chunks": self.last - self.first}
