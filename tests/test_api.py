@@ -34,6 +34,27 @@ class TestRoutes:
         assert r.status_code == 200 and set(data) == {"question", "kind", "answer", "units", "citations"}
         assert data["units"] == ["河源市源城区埔前镇人民政府"]
 
+    def test_reports_list_kind_place_and_the_cue_behind_each_field(self, live_server: tuple) -> None:
+        rows = httpx.get(f"{live_server[0]}/api/reports").json()
+        town = next(d for d in rows if d["unit"] == "河源市源城区埔前镇人民政府")
+        assert town["kind"] == "法治政府建设年度报告" and town["place"][:2] == ["广东省", "河源市"]
+        assert town["cues"]["year"] == "title" and town["chunks"] > 0
+
+    def test_search_filters_by_kind_and_region(self, live_server: tuple) -> None:
+        url = f"{live_server[0]}/api/search"
+        none = httpx.get(url, params={"q": "主动公开", "kind": "政府工作报告"}).json()
+        assert none["hits"] == []
+        hits = httpx.get(url, params={"q": "主动公开", "k": 10, "region": "湛江市"}).json()["hits"]
+        assert hits and {h["unit"] for h in hits} == {"霞山区人民政府办公室"}
+        bad = httpx.get(url, params={"q": "主动公开", "kind": "报纸"})
+        assert bad.status_code == 400 and bad.json()["error"].startswith("--kind: '报纸' is not a kind of report")
+
+    def test_correcting_an_unknown_report_is_a_400_naming_it(self, live_server: tuple) -> None:
+        r = httpx.post(f"{live_server[0]}/api/reports/correct", json={"report": "nope.txt", "unit": "甲镇"})
+        assert r.status_code == 400 and r.json() == {"error": "report: no indexed report 'nope.txt'"}
+        r = httpx.post(f"{live_server[0]}/api/reports/correct", json={"report": "x", "year": 1800})
+        assert r.status_code == 422 and r.json()["error"].startswith("year:")
+
     def test_openapi_schema_lists_the_routes(self, live_server: tuple) -> None:
         paths = httpx.get(f"{live_server[0]}/api/openapi.json").json()["paths"]
         assert {"/api/search", "/api/ask", "/api/health"} <= set(paths)
