@@ -124,6 +124,13 @@ class TestTitles:
         [
             ("留下街道2022年度法治政府建设工作报告", "留下街道"),
             ("永安市小陶镇人民政府2024年法治政府建设情况报告 (1)", "永安市小陶镇人民政府"),
+            ("附件1：东风路街道2024年政府信息公开工作年度报告", "东风路街道"),
+            ("1.平利县人民政府2024年政府信息公开工作年度报告", "平利县人民政府"),
+            ("2024平利县政府信息公开工作年度报告 修改版", "平利县"),
+            ("2024年度政府信息公开工作年度报告（平利县）", "平利县"),
+            ("关于平利县2024年度政府信息公开工作情况的报告", "平利县"),
+            ("中共平利县委 平利县人民政府关于2024年度法治政府建设情况的报告", "平利县人民政府"),
+            ("平利县人民政府二〇二四年度政府信息公开工作年度报告", "平利县人民政府"),
             ("下载 (3)", None),
             ("page-07", None),
             ("t20250225_86947312", None),
@@ -180,9 +187,37 @@ class TestBodyCues:
         ]
         assert cues.signature_units(["…工作。", "古镛镇人民政府 2025年2月7日"]) == ["古镛镇人民政府"]
 
-    def test_government_work_report_delivery_line(self) -> None:
-        body = ["——2025年1月14日在吉林省第十四届人民代表大会第四次会议上", "现在，我代表省人民政府，向大会报告工作"]
-        assert cues.delivered(body) == ("吉林省", 2025)
+    @pytest.mark.parametrize(
+        ("line", "place"),
+        [
+            ("——2025年1月14日在吉林省第十四届人民代表大会第四次会议上", "吉林省"),
+            ("2025年1月17日海南省省长 刘小明在海南省第七届人民代表大会第四次会议上", "海南省"),
+            ("——2025年1月16日在青海省第十四届 人民代表大会第三次会议上", "青海省"),
+        ],
+    )
+    def test_government_work_report_delivery_line(self, line: str, place: str) -> None:
+        assert cues.delivered([line, "现在，我代表省人民政府，向大会报告工作"]) == (place, 2025)
+
+    def test_signature_date_in_chinese_numerals(self) -> None:
+        body = ["…工作。", "下各镇人民政府", "二〇二四年一月十五日"]
+        assert cues.signature_units(body) == ["下各镇人民政府"] and cues.signature_date(body) == (2024, 1)
+
+    def test_html_title_with_unspaced_site_separators(self) -> None:
+        for title in (
+            "平利县人民政府2024年政府信息公开工作年度报告-平利县人民政府",
+            "平利县人民政府-平利县2024年法治政府建设年度报告",
+        ):
+            t = cues.parse_title(title)
+            assert t is not None and t.year == 2024 and t.unit.startswith("平利县"), title
+
+    def test_titles_ending_in_a_disclosure_word(self) -> None:
+        budget = cues.parse_title("紫金县司法局2026年度部门预算公开")
+        summary = cues.parse_title("紫金县司法局2025年工作总结及2026年工作计划")
+        assert budget is not None and (budget.unit, budget.year, budget.kind) == ("紫金县司法局", 2026, "部门预算")
+        assert summary is not None and (summary.year, summary.kind) == (2025, "工作总结")
+
+    def test_a_phrase_starting_with_zai_is_no_unit(self) -> None:
+        assert cues.opening_units(["过去一年，在自治区党委带领下，全区上下团结奋斗。"]) == []
 
     def test_year_of_the_opening_or_the_first_heading(self) -> None:
         assert cues.opening_year(["2025年是贯彻实施《纲要》的收官之年,区司法局坚持…"]) == (2025, "opening")

@@ -142,3 +142,20 @@ class TestHtmlAndDocx:
         d.save(str(path))
         r = load_report(path)
         assert r.unit == "仁和镇人民政府" and dict(r.cues)["unit"] == "docx_title"
+
+
+def test_docx_soft_line_break_starts_a_new_line(tmp_path: Path) -> None:
+    import docx
+
+    # as in the real 2025年江西省政府工作报告.docx: 来源 and the delivery line share one paragraph
+    d = docx.Document()
+    d.add_paragraph("2025年江西省政府工作报告")
+    p = d.add_paragraph("来源：江西省人民政府")
+    p.add_run().add_break()
+    p.add_run("2025年1月17日在江西省第十四届人民代表大会第三次会议上省长叶建春作政府工作报告。")
+    d.add_paragraph("各位代表：现在，我代表江西省人民政府向大会报告工作，请予审议。")
+    path = tmp_path / "附件3.docx"
+    d.save(str(path))
+    r = load_report(path)
+    assert "2025年1月17日在江西省第十四届人民代表大会第三次会议上" in r.text and "来源" not in r.text
+    assert (r.unit, r.year, r.title_year) == ("江西省人民政府", 2024, 2025)

@@ -40,6 +40,9 @@ CHROME_LINES = [
         r"^[A-Za-z0-9]{4,}/\d{4}-\d+$",
         r"^(" + LABELS + r")\s*(" + LABELS + r")",
         r"^标题(?=\S)",
+        r"^(索\s*引\s*号|文\s*号|发文字号)\s*[\w（）()〔〕\[\]/.\-]*\d",
+        r"^[>›»]",
+        r"主办单位|承办单位|网站标识码|ICP备|版权所有|网站地图|联系我们",
     )
 ]
 """Lines of page furniture, each seen on a real page (see tests/test_ingest_chrome.py)."""

@@ -7,6 +7,7 @@ docstring and a test in tests/test_ingest_cues.py; `rank_unit`/`rank_year` in ra
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from rag.ingest.chrome import LABELS
@@ -22,7 +23,8 @@ UNIT_END = (
 UNIT_NAME = re.compile(rf"[{CJK}]{{1,30}}?{UNIT_END}")
 NOT_UNIT = re.compile(
     r"^(我|本|全|该|各|市县|省市|上级|区委|县委|市委|镇党委|乡党委|党委|党工委|中共|国务院|中央|省委|县政府|区政府|市政府|"
-    r"乡政府|镇政府|政府|人民政府|街道|社区|村|关于|根据|按照|现将|年度|全年|一年|今年|去年|截至)|"
+    r"乡政府|镇政府|政府|人民政府|街道|社区|村|关于|根据|按照|现将|年度|全年|一年|今年|去年|截至|"
+    r"在|经|由|对|向|从|为|与|和|受|将|把|以|及|通过|围绕|坚持|推动|加强)|"
     r"(日报|晚报|报社|新闻网|新闻|网站|本网|本站|电视台|客户端|融媒体中心|官网|门户网站)$|[\d:：/（）()\[\]<>《》“”\"]"
 )
 """Strings shaped like a unit that are not the reporting unit: self-references, superiors, newspapers, labels."""
@@ -82,7 +84,7 @@ def is_known_place(name: str) -> bool:
 
 
 YEAR = r"((?:19|20)\d\d)\s*年\s*(?:度)?"
-TITLE_END = r"(?:报告|年报|决算表?|预算表?|公报|总结)"
+TITLE_END = r"(?:报告|年报|决算|预算|公报|总结)(?:表|公开|说明|公开说明|情况说明|(?:及|和).{0,12}(?:计划|安排|思路))?"
 UNIT_YEAR_TITLE = re.compile(rf"^(.{{0,40}}?)\s*(?:关于)?\s*(?:印发)?\s*{YEAR}(.{{0,50}}?{TITLE_END})$")
 """<unit>[关于]<year>年…报告: 埔前镇2024年法治政府建设年度报告, 鲁山县人民政府关于2024年法治政府建设情况的报告."""
 YEAR_UNIT_TITLE = re.compile(
@@ -99,15 +101,46 @@ UNDATED_TITLE = re.compile(
 ABOUT_TITLE = re.compile(rf"^(.{{0,30}}?)关于(.{{0,60}}){TITLE_END}$")
 
 
-SITE_SEPARATOR = re.compile(r"_|\||｜|——|\s-\s")
+SITE_SEPARATOR = re.compile(r"_|\||｜|—+|\s-+\s|(?<=[\u3400-\u9fff])-{1,2}(?=[\u3400-\u9fff])")
 """Between a page title and its site name: 埔前镇2024年…报告_河源市源城区人民政府."""
 TRAILING_NOTE = re.compile(r"[（(【\[]([^）)】\]]{1,12})[）)】\]]$")
 """A note after the title: （全文）, (2024年), 【图文】."""
 
 
+def issuer(part: str) -> str:
+    """The unit in a title's head: 关于平利县 -> 平利县; 中共平利县委平利县人民政府 (joint issuers) -> the
+    government."""
+    part = re.sub(r"^关于", "", part.strip())
+    if unit := clean_unit(part):
+        return unit
+    # joint issuers: 中共X县委 + X县人民政府 -> the last name that is a unit
+    pieces = [p for p in re.split(r"[\s、]+|(?<=委)(?=[\u3400-\u9fff])", part) if p]
+    for piece in reversed(pieces):
+        if unit := clean_unit(piece):
+            return unit
+    return ""
+
+
+CN_DIGITS = str.maketrans("〇○零一二三四五六七八九", "00012345678" + "9")
+
+
+def arabic_years(text: str) -> str:
+    """二〇二四年 -> 2024年 and full-width digits to ASCII, so year rules see one form."""
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"[〇○零一二三四五六七八九]{4}(?=年)", lambda m: m.group(0).translate(CN_DIGITS), text)
+
+
+def undecorated(title: str) -> str:
+    """A title without what people add around it: 附件1：…, 1.…, …(1), …副本, …修改版, …20250120;
+    2024平利县 -> 2024年平利县."""
+    title = re.sub(r"^(?:附件\s*\d*\s*[：:\-、.．]?|\d{1,2}\s*[.、．\-](?!\d)|【[^】]{1,8}】)\s*", "", title)
+    title = re.sub(r"(?:\s*[-_ ]\s*副本|\s*(?:修改|定|终|最终)(?:版|稿)|\s*[(（]\d+[)）]|[-_ ]?\d{8})+$", "", title)
+    return re.sub(r"^((?:19|20)\d\d)(?![\d年])", r"\1年", title)
+
+
 def parse_title(line: str) -> Title | None:
     """A title line or None; the unit part must be a unit name, the year a plausible report year."""
-    text = re.sub(r"\s+", " ", line).strip()
+    text = re.sub(r"\s+", " ", arabic_years(line)).strip()
     parts = [p for p in SITE_SEPARATOR.split(text) if p.strip()]
     if len(parts) > 1:
         return next((t for p in parts[:2] if (t := _parse_title(p)) is not None and (t.unit or t.year)), None)
@@ -115,11 +148,13 @@ def parse_title(line: str) -> Title | None:
 
 
 def _parse_title(line: str) -> Title | None:
-    text = re.sub(r"\s+", "", line).strip('《》“”"')
+    text = undecorated(re.sub(r"\s+", "", line).strip('《》“”"'))
     text = re.sub(rf"^(?:{LABELS})(?=.)", "", text)
     if note := TRAILING_NOTE.search(text):
         year = re.search(r"(?:19|20)\d\d", note.group(1))
         text = text[: note.start()]
+        if (owner := clean_unit(note.group(1))) and (inner := _parse_title(text)) is not None and not inner.unit:
+            return Title(inner.text, owner, inner.year, inner.kind)  # 2024年度…年度报告（平利县）
         if year and not re.search(r"(?:19|20)\d\d", text):
             text = f"{year.group(0)}年{text}"  # XX县政府工作报告（2024年） -> 2024年XX县政府工作报告
     if not 6 <= len(text) <= 80 or re.search(r"[。；!！?？]", text):
@@ -127,14 +162,14 @@ def _parse_title(line: str) -> Title | None:
     kind = kind_of_title(text)
     if (m := YEAR_UNIT_TITLE.match(text)) is not None:
         unit = m.group(2) + ("政府" if m.group(2).endswith("人民") else "")
-        return Title(text, clean_unit(unit), int(m.group(1)), kind)
+        return Title(text, issuer(unit), int(m.group(1)), kind)
     if (m := UNIT_YEAR_TITLE.match(text)) is not None:
-        return Title(text, clean_unit(m.group(1)), int(m.group(2)), kind)
+        return Title(text, issuer(m.group(1)), int(m.group(2)), kind)
     if (m := UNDATED_TITLE.match(text)) is not None and kind and (unit := clean_unit(m.group(1))):
         return Title(text, unit + ("政府" if unit.endswith("人民") else ""), None, kind)
     if (m := ABOUT_TITLE.match(text)) is not None:
         year = re.search(r"(?:19|20)\d\d", m.group(2))
-        return Title(text, clean_unit(m.group(1)), int(year.group(0)) if year else None, kind)
+        return Title(text, issuer(m.group(1)), int(year.group(0)) if year else None, kind)
     return None
 
 
@@ -301,11 +336,38 @@ SIGNATURE_DATE = re.compile(r"^(?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*�
 SIGNED_LINE = re.compile(rf"^([{CJK}]{{2,30}})\s+(?:19|20)\d\d\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日$")
 
 
+def signature_date(body: list[str]) -> tuple[int, int] | None:
+    """(year, month) of the date under the signature (2024年1月20日, 二〇二四年一月十五日)."""
+    for i in range(len(body) - 1, max(len(body) - 8, 0), -1):
+        line = _arabic_date(body[i].strip())
+        m = re.search(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*\d{1,2}\s*日$", line)
+        if m and len(line) <= 40:
+            return int(m.group(1)), int(m.group(2))
+    return None
+
+
+def _arabic_date(line: str) -> str:
+    """二〇二四年一月十五日 -> 2024年1月15日 (signatures are often written in Chinese numerals)."""
+    line = arabic_years(line)
+
+    def small(m: re.Match[str]) -> str:
+        t = m.group(1)
+        if t == "十":
+            return "10"
+        if t.startswith("十"):
+            return "1" + t[1:].translate(CN_DIGITS)
+        if t.endswith("十"):
+            return t[:-1].translate(CN_DIGITS) + "0"
+        return t.replace("十", "").translate(CN_DIGITS)
+
+    return re.sub(r"([一二三四五六七八九十]{1,3})(?=[月日])", small, line)
+
+
 def signature_units(body: list[str]) -> list[str]:
     """A signature block: 湛江市霞山区人民政府办公室 / 2025年11月17日 at the end."""
     out: list[str] = []
     for i in range(len(body) - 1, max(len(body) - 8, 0), -1):
-        line = body[i].strip()
+        line = _arabic_date(body[i].strip())
         m = SIGNED_LINE.match(line)
         signer = body[i - 1] if SIGNATURE_DATE.match(line) else (m.group(1) if m else "")
         if unit := clean_unit(signer):
@@ -324,7 +386,7 @@ def self_reference(text: str) -> str | None:
 def named_of_type(text: str, kind: str) -> list[str]:
     """Names of the given type the text mentions, most frequent first: 我县 + 《施秉县2024年…》 -> 施秉县."""
     pattern = re.compile(
-        rf"(?:^|(?<=[《“\"（(、，,。；：:\s年]))([{CJK}]{{2,8}}?{re.escape(kind)})(?![{CJK}]{{0,1}}委)"
+        rf"(?:^|(?<=[《“\"（(、，,。；：:\s年在是对和与及向从为把将全的]))([{CJK}]{{2,8}}?{re.escape(kind)})(?![{CJK}]{{0,1}}委)"
     )
     counts: dict[str, int] = {}
     for m in pattern.finditer(text[:20000]):
@@ -348,7 +410,7 @@ def filename_title(stem: str) -> Title | None:
 
     Neutral names (下载 (3), page-07, t20250225_86947312) say nothing and give None.
     """
-    name = re.sub(r"\s*[(（]\d+[)）]$", "", stem.strip())
+    name = undecorated(arabic_years(stem.strip()))
     name = re.sub(r"\.(html?|jhtml|shtml|aspx?|php)$", "", name, flags=re.I)
     if NEUTRAL_NAME.match(name) or not re.search(rf"[{CJK}]{{3}}", name):
         return None
@@ -376,8 +438,8 @@ def opening_year(body: list[str]) -> tuple[int, str] | None:
 
 
 DELIVERED = re.compile(
-    rf"((?:19|20)\d\d)\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日\s*在\s*([{CJK}]{{2,16}}?(?:省|市|自治区|自治州|州|盟|县|区|旗))"
-    r"第[一二三四五六七八九十]+届人民代表大会"
+    rf"((?:19|20)\d\d)\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日.{{0,24}}?在\s*"
+    rf"([{CJK}]{{2,16}}?(?:省|市|自治区|自治州|州|盟|县|区|旗))\s*第[一二三四五六七八九十]+届\s*人民代表大会"
 )
 """A 政府工作报告's delivery line: 2025年1月14日在吉林省第十四届人民代表大会第四次会议上."""
 ON_BEHALF = re.compile(rf"我代表([{CJK}]{{2,16}}?(?:省|市|自治区|自治州|州|盟|县|区|旗))人民政府")
@@ -386,7 +448,7 @@ ON_BEHALF = re.compile(rf"我代表([{CJK}]{{2,16}}?(?:省|市|自治区|自治�
 
 def delivered(body: list[str]) -> tuple[str, int | None]:
     """(place, session year) from a government work report's delivery and 我代表… lines."""
-    head = "\n".join(body[:15])
+    head = arabic_years("\n".join(body[:15]))
     m = DELIVERED.search(head)
     who = ON_BEHALF.search(head)
     place = who.group(1) if who and clean_unit(who.group(1)) else (m.group(2) if m and clean_unit(m.group(2)) else "")

@@ -149,6 +149,8 @@ def html_text(html: str) -> Extracted:
         t for t in soup.find_all(True) if not t.decomposed and t.attrs is not None and MAIN_CLASS.search(_marks(t))
     ]
     root = max(candidates, key=lambda t: len(t.get_text(strip=True)), default=None)
+    if root is None or len(root.get_text(strip=True)) <= 200:
+        root = _densest_block(soup)
     body = root if root is not None and len(root.get_text(strip=True)) > 200 else (soup.body or soup)
     lines = body.get_text("\n").splitlines()
     h1 = soup.find("h1")
@@ -157,6 +159,17 @@ def html_text(html: str) -> Extracted:
         if all(title != line.strip() for line in lines):
             lines = [title, *lines]
     return Extracted(lines, page, props)
+
+
+def _densest_block(soup: Any) -> Any:
+    """The element whose own paragraphs hold the most sentence text: the article, whatever its class is called."""
+
+    def own_text(tag: Any) -> int:
+        children = tag.find_all(["p", "div", "span", "font"], recursive=False)
+        return sum(len(c.get_text(strip=True)) for c in children if "。" in c.get_text())
+
+    blocks = [t for t in soup.find_all(["div", "td", "section", "article", "main"]) if t.attrs is not None]
+    return max(blocks, key=own_text, default=None)
 
 
 def _marks(tag: Any) -> str:
@@ -279,7 +292,8 @@ def docx_text(path: Path, name: str) -> Extracted:
 
     try:
         document = docx.Document(str(path))
-        lines = [p.text for p in document.paragraphs]
+        # a soft line break inside a paragraph (来源：… <br> 2025年1月17日在…) starts a new line
+        lines = [line for p in document.paragraphs for line in p.text.split("\n")]
         for table in document.tables:
             for row in table.rows:
                 lines.append(" ".join(cell.text.strip() for cell in row.cells))

@@ -233,6 +233,10 @@ class _Cues:
                 continue
             if kind == "政府工作报告":  # 2025年政府工作报告 reviews 2024
                 return t.year - 1, t.year, f"{cue} (session year - 1)", []
+            if cue in PROPS_ORDER and opening is not None and opening[1] == "opening" and opening[0] != t.year:
+                # a document property is often last year's, left from a reused file; the text wins
+                note = f"year: the file's title property says {t.year}, the text opens with {opening[0]}"
+                return opening[0], None, "opening year", [f"{note}; using {opening[0]}"]
             warnings = []
             if opening is not None and opening[0] != t.year and opening[1] == "heading":
                 warnings.append(f"year: the title says {t.year}, the first heading {opening[0]}; using {t.year}")
@@ -242,6 +246,10 @@ class _Cues:
             return session - 1, session, "delivery date (session year - 1)", []
         if opening is not None:
             return opening[0], None, f"{opening[1]} year", []
+        if (signed := cues.signature_date(self.body)) is not None:
+            # signed in the first half of a year: the report is on the year before (2024年1月 -> 2023)
+            y = signed[0] - 1 if signed[1] <= 6 else signed[0]
+            return y, None, "signature date", []
         head = "\n".join(self.body[:6])[:400]
         if m := cues.BODY_YEAR.search(head):
             return int(m.group(1)), None, "first year in the text", []
@@ -263,6 +271,8 @@ class _Cues:
         for line in self.body[:3]:
             if (k := kind_of_title(line)) is not None and len(line) <= 40:
                 return k, "title"
+        if cues.delivered(self.body)[1] is not None:
+            return "政府工作报告", "delivery line"
         if (k := kind_of_body(self.text)) is not None:
             return k, "body"
         return "其他", "none"
