@@ -46,7 +46,7 @@ def pdf_spaces(corpus: Path) -> list[tuple[str, int, int]]:
 def variants(corpus: Path, expected: dict[str, Expected]) -> str:
     """How much the other cues carry when the title is gone: each text page without its title lines,
     saved as page-N.txt, against its MANIFEST row."""
-    from rag.ingest.cues import parse_title
+    from rag.ingest.titles import parse_title
 
     unit_ok = year_ok = total = 0
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,10 +1,10 @@
-"""Each metadata cue and each furniture rule on lines as real reports and pages print them."""
+"""Each metadata cue (rag.ingest.cues, rag.ingest.titles) and each furniture rule on lines as real reports and pages print them."""
 
 from __future__ import annotations
 
 import pytest
 
-from rag.ingest import cues
+from rag.ingest import cues, titles
 from rag.ingest.chrome import is_chrome
 from rag.ingest.kinds import kind_of_body, resolve_kind
 from rag.ingest.places import level_of
@@ -97,26 +97,26 @@ class TestTitles:
         ],
     )
     def test_title_forms(self, line: str, unit: str, year: int | None, kind: str) -> None:
-        t = cues.parse_title(line)
+        t = titles.parse_title(line)
         assert t is not None and (t.unit, t.year, t.kind) == (unit, year, kind)
 
     @pytest.mark.parametrize(
         "line", ["时间:2024年01月25日", "附件2：一图读懂2023年报告", "一、2024年度推进法治政府建设的主要举措和成效"]
     )
     def test_not_titles(self, line: str) -> None:
-        t = cues.parse_title(line)
+        t = titles.parse_title(line)
         assert t is None or not t.unit
 
     def test_title_split_over_two_lines(self) -> None:
-        found = cues.title_lines(["仁和镇人民政府", "关于2024年度法治政府建设工作的报告", "2024年,仁和镇在上级党委…"])
+        found = titles.title_lines(["仁和镇人民政府", "关于2024年度法治政府建设工作的报告", "2024年,仁和镇在上级党委…"])
         assert (found[0].unit, found[0].year) == ("仁和镇人民政府", 2024)
 
     def test_unit_on_the_line_below_a_title_without_one(self) -> None:
-        found = cues.title_lines(["2024年法治政府建设年度报告", "桐乡市梧桐街道办事处", "2024年,梧桐街道…"])
+        found = titles.title_lines(["2024年法治政府建设年度报告", "桐乡市梧桐街道办事处", "2024年,梧桐街道…"])
         assert (found[0].unit, found[0].year) == ("桐乡市梧桐街道办事处", 2024)
 
     def test_site_name_above_a_full_title_is_not_joined_to_it(self) -> None:
-        found = cues.title_lines(["利辛县望疃镇人民政府", "利辛县望疃镇2023年政府信息公开工作年度报告"])
+        found = titles.title_lines(["利辛县望疃镇人民政府", "利辛县望疃镇2023年政府信息公开工作年度报告"])
         assert [t.unit for t in found] == ["利辛县望疃镇"]
 
     @pytest.mark.parametrize(
@@ -141,7 +141,7 @@ class TestTitles:
         ],
     )
     def test_title_like_file_names_only(self, stem: str, unit: str | None) -> None:
-        t = cues.filename_title(stem)
+        t = titles.filename_title(stem)
         assert (t.unit if t else None) == unit
 
 
@@ -207,12 +207,12 @@ class TestBodyCues:
             "平利县人民政府2024年政府信息公开工作年度报告-平利县人民政府",
             "平利县人民政府-平利县2024年法治政府建设年度报告",
         ):
-            t = cues.parse_title(title)
+            t = titles.parse_title(title)
             assert t is not None and t.year == 2024 and t.unit.startswith("平利县"), title
 
     def test_titles_ending_in_a_disclosure_word(self) -> None:
-        budget = cues.parse_title("紫金县司法局2026年度部门预算公开")
-        summary = cues.parse_title("紫金县司法局2025年工作总结及2026年工作计划")
+        budget = titles.parse_title("紫金县司法局2026年度部门预算公开")
+        summary = titles.parse_title("紫金县司法局2025年工作总结及2026年工作计划")
         assert budget is not None and (budget.unit, budget.year, budget.kind) == ("紫金县司法局", 2026, "部门预算")
         assert summary is not None and (summary.year, summary.kind) == (2025, "工作总结")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import InputError
-from rag.ingest import cues
+from rag.ingest import cues, titles
 from rag.ingest.chrome import BULLET, LABEL_ONLY, is_chrome
 from rag.ingest.corrections import METADATA_FILE
 from rag.ingest.formats import Extracted, read_file
@@ -166,20 +166,20 @@ class _Cues:
         self.page = [line.strip() for line in page_lines if line.strip()]
         self.body = body
         self.text = "\n".join(body)
-        self.titles = cues.title_lines(body)
-        self.props: list[tuple[str, cues.Title]] = []
+        self.titles = titles.title_lines(body)
+        self.props: list[tuple[str, titles.Title]] = []
         for key in PROPS_ORDER:
             value = extracted.props.get(key, "")
             for part in re.split(r"[_|｜]|\s-\s", value)[:2]:
-                if (t := cues.parse_title(part)) is not None:
+                if (t := titles.parse_title(part)) is not None:
                     self.props.append((key, t))
                     break
-        named = cues.parse_title(cues.name_field("\n".join(self.page)))
+        named = titles.parse_title(cues.name_field("\n".join(self.page)))
         self.named = [named] if named is not None else []
-        self.filename = cues.filename_title(stem)
+        self.filename = titles.filename_title(stem)
         self.addressees = cues.addressees(body)
 
-    def _titled(self) -> list[tuple[str, cues.Title]]:
+    def _titled(self) -> list[tuple[str, titles.Title]]:
         out = [("title", t) for t in self.titles]
         out += [("name field", t) for t in self.named]
         out += [(key, t) for key, t in self.props]
