@@ -1,4 +1,5 @@
-"""Each metadata cue (rag.ingest.cues, rag.ingest.titles) and each furniture rule on lines as real reports and pages print them."""
+"""Each metadata cue (rag.ingest.cues, rag.ingest.titles) and each furniture rule, on lines as real
+reports and pages print them."""
 
 from __future__ import annotations
 
