@@ -12,10 +12,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-import numpy.typing as npt
-
 from rag.errors import InputError
+from rag.judge import Judge, Verdict
 from rag.quantities import Quantity, quantities_in
 from rag.question import Glossary, Term, analyse
 from rag.records import Answer, Chunk, Citation, Hit
@@ -27,14 +25,6 @@ COVERAGE_PREFIXES = ("检索范围", "Coverage")
 report, so it is the one line whose numbers are not quoted evidence."""
 LOOKUP_DEPTH = 8
 PER_REPORT_DEPTH = 4
-MIN_COVERAGE = 0.5
-"""Share (by rarity) of the question's terms a sentence must contain to answer it at all."""
-QUALIFY_COVERAGE = 0.75
-"""Share a sentence must contain for its unit to be listed as meeting a "which units" question."""
-MIN_SIMILARITY = 0.80
-"""e5 cosine below which a sentence is unrelated (used when an English question has no known term)."""
-CONTEXT_CREDIT = 0.8
-"""Share of coverage a sentence earns from terms found only in the sentence before it."""
 MAX_QUOTE = 160
 """Characters above which a quote is cut down to the clauses that carry the evidence."""
 CLAUSE = re.compile(r"[^,，;；]+[,，;；]?")
@@ -42,43 +32,49 @@ CLAUSE = re.compile(r"[^,，;；]+[,，;；]?")
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
+    """A sentence of a passage and the judge's verdict on it."""
+
     chunk: Chunk
-    quote: str
-    coverage: float
-    similarity: float
-    quantities: tuple[Quantity, ...]
-    meets: bool
-    related: bool
-    has_number: bool
-    exact_measure: bool = False
+    verdict: Verdict
+
+    @property
+    def quote(self) -> str:
+        return self.verdict.quote
+
+    @property
+    def quantities(self) -> tuple[Quantity, ...]:
+        return self.verdict.quantities
+
+    @property
+    def coverage(self) -> float:
+        return self.verdict.coverage
+
+    @property
+    def meets(self) -> bool:
+        return self.verdict.meets
+
+    @property
+    def related(self) -> bool:
+        return self.verdict.related
+
+    @property
+    def has_number(self) -> bool:
+        return self.verdict.has_number
 
     @property
     def score(self) -> float:
-        sim = min(1.0, max(0.0, (self.similarity - 0.75) / 0.2))
-        return 0.5 * self.coverage + 0.5 * sim + 0.2 * self.has_number + 0.1 * self.exact_measure + 0.3 * self.meets
+        return self.verdict.score
 
 
 class _Context:
-    """One question against one retriever: the analysis, term weights and the query vector."""
+    """One question against one retriever: the analysis, its judge and the retriever."""
 
     def __init__(self, retriever: Retriever, question: str, segmenter: Segmenter, glossary: Glossary) -> None:
         self.retriever = retriever
         self.question = question
         self.a = analyse(question, segmenter=segmenter, glossary=glossary, unit_aliases=retriever.all_aliases)
         self.weights = [t.weight * max(retriever.rarity(alt) for alt in t.alternatives) for t in self.a.terms]
-        self.qvec = retriever.query_vector(question)
-
-    def coverage(self, text: str, section: str = "") -> float:
-        """Share of the terms' weight found in text (a section label counts for whole terms only)."""
-        if not self.a.terms:
-            return 1.0
-        total = sum(self.weights)
-        got = sum(
-            w
-            for t, w in zip(self.a.terms, self.weights, strict=True)
-            if t.found_in(text) or any(a in section for a in t.alternatives)
-        )
-        return got / total if total else 0.0
+        self.judge = Judge(self.a, self.weights, retriever.query_vector(question))
 
     def evidence(self, hits: Sequence[Hit]) -> list[Evidence]:
         out: list[Evidence] = []
@@ -89,34 +85,12 @@ class _Context:
                 sentence = hit.chunk.text[a:b]
                 if (hit.chunk.chunk_id, a) not in seen and b - a >= 6:
                     seen.add((hit.chunk.chunk_id, a))
-                    out.append(self._judge(hit.chunk, sentence, vec, previous))
+                    verdict = self.judge.judge(
+                        sentence, vec, quote=self._trim(sentence), context=previous, section=hit.chunk.section[-1]
+                    )
+                    out.append(Evidence(hit.chunk, verdict))
                 previous = sentence
         return sorted(out, key=lambda e: -e.score)
-
-    def _judge(self, chunk: Chunk, sentence: str, vec: npt.NDArray[np.float32], previous: str = "") -> Evidence:
-        """Coverage is judged on the whole sentence (its predecessor, which often names the subject,
-        counts at CONTEXT_CREDIT); numbers and constraints on the quoted part."""
-        a = self.a
-        quote = self._trim(sentence)
-        qtys = tuple(q for q in quantities_in(quote) if q.measure)
-        meets = all(any(c.holds(q, quote[max(0, q.start - 12) : q.start]) for q in qtys) for c in a.constraints)
-        related = bool(a.constraints) and not meets and any(c.same_number(q) for c in a.constraints for q in qtys)
-        counts = [q for q in qtys if q.is_percent == a.wants_percent or (a.wants_percent and not a.measure)]
-        exact = any(q.measure == a.measure for q in counts) if a.measure else bool(counts)
-        return Evidence(
-            chunk=chunk,
-            quote=quote,
-            coverage=max(
-                self.coverage(sentence, chunk.section[-1]),
-                CONTEXT_CREDIT * self.coverage(previous + sentence, chunk.section[-1]),
-            ),
-            similarity=float(np.dot(vec, self.qvec)),
-            quantities=qtys,
-            meets=meets,
-            related=related,
-            has_number=bool(counts) if a.wants_number else False,
-            exact_measure=exact if a.wants_number else False,
-        )
 
     def _trim(self, sentence: str) -> str:
         """A long sentence is cut to the run of clauses (at most three) that holds the most evidence:
@@ -128,19 +102,14 @@ class _Context:
         for i in range(len(clauses)):
             for j in range(i + 1, min(i + 3, len(clauses)) + 1):
                 text = "".join(clauses[i:j]).strip().rstrip(",，;；")
-                qtys = [q for q in quantities_in(text) if q.measure]
-                meets = bool(self.a.constraints) and all(
-                    any(c.holds(q, text[max(0, q.start - 12) : q.start]) for q in qtys) for c in self.a.constraints
-                )
-                score = self.coverage(text) + 0.3 * bool(qtys) + 1.0 * meets - 0.001 * len(text)
+                has_qty = any(q.measure for q in quantities_in(text))
+                score = self.judge.coverage(text) + 0.3 * has_qty + 1.0 * self.judge.meets(text) - 0.001 * len(text)
                 if score > best_score and text in sentence:
                     best, best_score = text, score
         return best
 
     def answerable(self, e: Evidence) -> bool:
-        if self.a.terms:
-            return e.coverage >= MIN_COVERAGE
-        return e.similarity >= MIN_SIMILARITY
+        return e.verdict.answers
 
 
 class _Citations:
@@ -262,9 +231,7 @@ def _aggregate(ctx: _Context, scope: Scope) -> Answer:
     silent: list[str] = []
     reports = _per_report(ctx, scope)
     for _, name, evidence in reports:
-        good = [e for e in evidence if e.coverage >= QUALIFY_COVERAGE and e.meets]
-        if not ctx.a.terms:
-            good = [e for e in good if e.similarity >= MIN_SIMILARITY]
+        good = [e for e in evidence if e.verdict.qualifies]
         near = [e for e in evidence if ctx.answerable(e) or (e.related and e.coverage > 0)]
         if good:
             qualified.append((name, good[0]))

@@ -1,0 +1,121 @@
+"""The evidence judge: does this sentence answer this question? One facade over short backends.
+
+judge(sentence, vector, context=…) -> Verdict(answers, qualifies, score, reason). Backends: lexical (term
+coverage), semantic (sentence-vector cosine), numbers (stated value, constraints such as 100%). They are
+combined here and only here; thresholds and weights are data (rag/data/judge.toml) beside the figures
+they produced. Imports rag.question and rag.quantities; never retrieval or answering.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from rag.judge import lexical, numbers, semantic
+from rag.quantities import Quantity
+from rag.question import Analysis
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    min_coverage: float
+    qualify_coverage: float
+    min_similarity: float
+    context_credit: float
+    weights: dict[str, float]
+
+
+@cache
+def thresholds() -> Thresholds:
+    """The shipped thresholds, read once (package data)."""
+    raw: dict[str, Any] = tomllib.loads((resources.files("rag") / "data" / "judge.toml").read_text(encoding="utf-8"))
+    return Thresholds(
+        float(raw["min_coverage"]),
+        float(raw["qualify_coverage"]),
+        float(raw["min_similarity"]),
+        float(raw["context_credit"]),
+        {k: float(v) for k, v in raw["weights"].items()},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the backends found in one sentence, and what they mean together."""
+
+    quote: str
+    coverage: float
+    similarity: float
+    quantities: tuple[Quantity, ...]
+    meets: bool
+    related: bool
+    has_number: bool
+    exact_measure: bool
+    score: float
+    answers: bool
+    """Relevant enough to answer a lookup or give a comparison value."""
+    qualifies: bool
+    """Enough for its unit to be listed as meeting a "which units" question."""
+
+    @property
+    def reason(self) -> str:
+        """Why, in one line: the figures each backend gave."""
+        parts = [f"coverage {self.coverage:.2f}", f"similarity {self.similarity:.2f}"]
+        if self.quantities:
+            parts.append(
+                "constraints met"
+                if self.meets
+                else ("same number, other measure" if self.related else "constraints not met")
+            )
+        return ("qualifies: " if self.qualifies else "answers: " if self.answers else "unrelated: ") + ", ".join(parts)
+
+
+class Judge:
+    """One question's judge: its analysis, term weights (rarity in the index) and query vector."""
+
+    def __init__(
+        self,
+        analysis: Analysis,
+        weights: list[float],
+        question_vector: npt.NDArray[np.float32],
+        *,
+        limits: Thresholds | None = None,
+    ) -> None:
+        self.a = analysis
+        self.weights = weights
+        self.qvec = question_vector
+        self.t = limits or thresholds()
+
+    def coverage(self, text: str, section: str = "") -> float:
+        return lexical.coverage(self.a.terms, self.weights, text, section)
+
+    def meets(self, text: str) -> bool:
+        return bool(self.a.constraints) and numbers.meets(self.a, text)
+
+    def judge(
+        self, sentence: str, vector: npt.NDArray[np.float32], *, quote: str, context: str = "", section: str = ""
+    ) -> Verdict:
+        """Coverage on the whole sentence (its predecessor `context` counts at context_credit);
+        numbers and constraints on the quoted part."""
+        t = self.t
+        cov = max(self.coverage(sentence, section), t.context_credit * self.coverage(context + sentence, section))
+        sim = semantic.similarity(vector, self.qvec)
+        n = numbers.check(self.a, quote)
+        w = t.weights
+        score = (
+            w["coverage"] * cov
+            + w["similarity"] * semantic.scaled(sim)
+            + w["has_number"] * n.has_number
+            + w["exact_measure"] * n.exact_measure
+            + w["meets"] * n.meets
+        )
+        answers = cov >= t.min_coverage if self.a.terms else sim >= t.min_similarity
+        qualifies = cov >= t.qualify_coverage and n.meets and (bool(self.a.terms) or sim >= t.min_similarity)
+        return Verdict(
+            quote, cov, sim, n.quantities, n.meets, n.related, n.has_number, n.exact_measure, score, answers, qualifies
+        )
