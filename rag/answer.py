@@ -42,26 +42,6 @@ class Evidence:
         return self.verdict.quote
 
     @property
-    def quantities(self) -> tuple[Quantity, ...]:
-        return self.verdict.quantities
-
-    @property
-    def coverage(self) -> float:
-        return self.verdict.coverage
-
-    @property
-    def meets(self) -> bool:
-        return self.verdict.meets
-
-    @property
-    def related(self) -> bool:
-        return self.verdict.related
-
-    @property
-    def has_number(self) -> bool:
-        return self.verdict.has_number
-
-    @property
     def score(self) -> float:
         return self.verdict.score
 
@@ -176,9 +156,9 @@ def _lookup(ctx: _Context, scope: Scope) -> Answer:
         hits = [h for h in hits if h.chunk.unit in named] or hits
     candidates = [e for e in ctx.evidence(hits) if ctx.answerable(e)]
     if ctx.a.wants_number:
-        candidates = [e for e in candidates if e.has_number]
+        candidates = [e for e in candidates if e.verdict.has_number]
     if ctx.a.constraints:
-        candidates = [e for e in candidates if e.meets]
+        candidates = [e for e in candidates if e.verdict.meets]
     if not candidates:
         return _unanswerable(ctx, "相关段落没有回答这个问题的内容。", "No passage answers this question.")
     best = candidates[0]
@@ -232,7 +212,7 @@ def _aggregate(ctx: _Context, scope: Scope) -> Answer:
     reports = _per_report(ctx, scope)
     for _, name, evidence in reports:
         good = [e for e in evidence if e.verdict.qualifies]
-        near = [e for e in evidence if ctx.answerable(e) or (e.related and e.coverage > 0)]
+        near = [e for e in evidence if ctx.answerable(e) or (e.verdict.related and e.verdict.coverage > 0)]
         if good:
             qualified.append((name, good[0]))
         elif near:
@@ -269,7 +249,7 @@ def _value(ctx: _Context, e: Evidence) -> Quantity | None:
     """The number a comparison reads from a sentence: the one right after the rarest term found."""
     pool = [
         q
-        for q in e.quantities
+        for q in e.verdict.quantities
         if (not ctx.a.measure or q.measure == ctx.a.measure)
         and (q.is_percent if ctx.a.wants_percent else not q.is_percent)
     ]
