@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.ingest.reading import simplified
 from rag.records import Report
 from rag.units import same_unit
 
@@ -46,7 +47,5 @@ def unit_names(field: str) -> list[str]:
 
 
 def unit_right(report: Report, expected: Expected) -> bool:
-    from rag.ingest.reading import simplified
-
     predicted = simplified([report.unit])[0][0]
     return any(same_unit(predicted, simplified([n])[0][0]) for n in unit_names(expected.unit))

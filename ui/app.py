@@ -180,7 +180,9 @@ def build_app(service: Service) -> gr.Blocks:
                 gr.Markdown("#### 更正报告信息")
                 with gr.Row():
                     which = gr.Dropdown(_sources(service), label="报告", elem_id="fix-report", scale=3)
-                    fix_unit = gr.Textbox(label="单位", placeholder="例如：平利县人民政府", elem_id="fix-unit", scale=2)
+                    fix_unit = gr.Textbox(
+                        label="单位", placeholder="报告自称的单位全称，例如：××县人民政府", elem_id="fix-unit", scale=2
+                    )
                     fix_year = gr.Textbox(label="年度（所报告的年份）", placeholder="例如：2024", elem_id="fix-year")
                     fix_kind = gr.Dropdown([KEEP, *KINDS], value=KEEP, label="类型", elem_id="fix-kind")
                 save = gr.Button("保存更正", elem_id="save-fix")

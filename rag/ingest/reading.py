@@ -178,6 +178,8 @@ class _Cues:
         self.named = [named] if named is not None else []
         self.filename = titles.filename_title(stem)
         self.addressees = cues.addressees(body)
+        self.delivery = cues.delivered(body)
+        """(place, session year) of a 政府工作报告's delivery line, read once for unit, year and kind."""
 
     def _titled(self) -> list[tuple[str, titles.Title]]:
         out = [("title", t) for t in self.titles]
@@ -201,7 +203,7 @@ class _Cues:
         ranked += [("来源 field", u) for u in cues.field_units(self.page, cues.SOURCE_LABELS)]
         ranked += [("opening sentence", u) for u in cues.opening_units(self.body)]
         ranked += [("signature", u) for u in cues.signature_units(self.body)]
-        if place := cues.delivered(self.body)[0]:
+        if place := self.delivery[0]:
             ranked.append(("delivery line", place + "人民政府"))
         if ranked:
             cue, unit = ranked[0]
@@ -241,7 +243,7 @@ class _Cues:
             if opening is not None and opening[0] != t.year and opening[1] == "heading":
                 warnings.append(f"year: the title says {t.year}, the first heading {opening[0]}; using {t.year}")
             return t.year, None, cue, warnings
-        session = cues.delivered(self.body)[1]
+        session = self.delivery[1]
         if kind == "政府工作报告" and session is not None:
             return session - 1, session, "delivery date (session year - 1)", []
         if opening is not None:
@@ -271,7 +273,7 @@ class _Cues:
         for line in self.body[:3]:
             if (k := kind_of_title(line)) is not None and len(line) <= 40:
                 return k, "title"
-        if cues.delivered(self.body)[1] is not None:
+        if self.delivery[1] is not None:
             return "政府工作报告", "delivery line"
         if (k := kind_of_body(self.text)) is not None:
             return k, "body"
