@@ -19,6 +19,7 @@ from rag.question import Glossary, Term, analyse
 from rag.records import Answer, Chunk, Citation, Hit
 from rag.retrieve import Retriever, Scope
 from rag.segmentation import Segmenter
+from rag.store import DocEntry
 
 COVERAGE_PREFIXES = ("检索范围", "Coverage")
 """The last line of list answers says what was searched; it reports on the search, not on a
@@ -136,11 +137,46 @@ def ask(
             f"已索引的报告中没有{'、'.join(ctx.a.unknown_places)}的报告。",
             f"No indexed report comes from {', '.join(ctx.a.unknown_places)}.",
         )
+    if ctx.a.kind == "lookup":
+        return _lookup(ctx, scope)
+    scope = _with_question_scope(ctx, scope)
+    if not _in_scope(ctx, scope):
+        return _unanswerable(ctx, _missing_zh(ctx, scope), _missing_en(ctx, scope))
     if ctx.a.kind == "aggregation":
         return _aggregate(ctx, scope)
-    if ctx.a.kind == "comparison":
-        return _compare(ctx, scope)
-    return _lookup(ctx, scope)
+    return _compare(ctx, scope)
+
+
+def _with_question_scope(ctx: _Context, scope: Scope) -> Scope:
+    """The year and kind the question names apply where the caller set none: "2022年的法治政府
+    建设报告中，哪些单位…" asks about those reports only."""
+    qs = ctx.a.scope
+    return Scope(
+        scope.unit,
+        scope.year if scope.year is not None else qs.year,
+        scope.kind or qs.kind,
+        scope.region,
+    )
+
+
+def _in_scope(ctx: _Context, scope: Scope) -> list[DocEntry]:
+    """The reports a list or comparison reads: the filters, then the level of unit the question lists."""
+    allowed = ctx.retriever.allowed_rows(**scope.kwargs())
+    return [
+        d
+        for d in ctx.retriever.documents
+        if (allowed is None or allowed[d.first]) and ctx.a.scope.admits_level(d.level)
+    ]
+
+
+def _missing_zh(ctx: _Context, scope: Scope) -> str:
+    what = "".join([f"{scope.year}年的" if scope.year else "", "、".join(ctx.a.scope.levels), scope.kind or ""])
+    return f"已索引的报告中没有{what}报告。"
+
+
+def _missing_en(ctx: _Context, scope: Scope) -> str:
+    parts = [str(scope.year) if scope.year else "", "/".join(ctx.a.scope.levels), scope.kind or ""]
+    return "No indexed report matches " + " ".join(p for p in parts if p) + "."
 
 
 def _unanswerable(ctx: _Context, zh: str, en: str, coverage: str = "") -> Answer:
@@ -178,12 +214,9 @@ def _lookup(ctx: _Context, scope: Scope) -> Answer:
 
 
 def _per_report(ctx: _Context, scope: Scope) -> list[tuple[str, str, list[Evidence]]]:
-    """(doc_id, unit, evidence best first) for every report the filters allow: the whole corpus."""
-    allowed = ctx.retriever.allowed_rows(**scope.kwargs())
+    """(doc_id, unit, evidence best first) for every report in scope: the whole corpus, not a top-k."""
     out = []
-    for d in ctx.retriever.documents:
-        if allowed is not None and not allowed[d.first]:
-            continue
+    for d in _in_scope(ctx, scope):
         hits = ctx.retriever.search(ctx.question, k=PER_REPORT_DEPTH, doc_ids=[d.doc_id])
         out.append((d.doc_id, d.unit, ctx.evidence(hits)))
     return out

@@ -7,11 +7,12 @@ English; terms are jieba words (or glossary terms for English) weighted by how r
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Literal
 
 from rag.quantities import MEASURES, Quantity, quantities_in
+from rag.question.scope import QuestionScope, scope_of
 from rag.segmentation import STOPWORDS, Segmenter
 from rag.text import has_chinese, normalize
 
@@ -22,7 +23,7 @@ COMPARISON = re.compile(
     re.I,
 )
 AGGREGATION = re.compile(
-    r"哪些(?:单位|部门|镇|街道|区|县|乡镇|报告|地区|地方|机关)|哪些.{0,12}单位|哪几[个家]|哪[个家]单位|哪[个家]部门|哪[个家]镇|哪[个家]区|有没有单位|列出.{0,6}单位|单位.{0,4}有哪些|"
+    r"哪些(?:单位|部门|镇|街道|区|县|乡镇|报告|年报|地区|地方|机关)|哪些[^，。？?]{0,10}(?:报告|年报)|哪些.{0,12}单位|哪几[个家]|哪[个家]单位|哪[个家]部门|哪[个家]镇|哪[个家]区|有没有单位|列出.{0,6}单位|单位.{0,4}有哪些|"
     r"\bwhich\s+(?:\w+\s+){0,2}(units?|offices?|towns?|districts?|reports?|departments?|governments?|"
     r"subdistricts?|streets?)\b|\bwhat units\b|\blist (?:the |all )?units\b",
     re.I,
@@ -171,6 +172,8 @@ class Analysis:
     measure: str
     direction: Literal["max", "min"]
     unknown_places: tuple[str, ...]
+    scope: QuestionScope = field(default_factory=QuestionScope)
+    """The level, kind and year of report the question's own words restrict it to."""
 
 
 class Glossary:
@@ -202,11 +205,14 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
     q = normalize(question.strip())
     english = not has_chinese(re.sub(r"[“”\"'‘’].*?[“”\"'‘’]", "", q)) or bool(re.match(r"^[a-z]", q))
     kind: QuestionKind = "lookup"
+    scope = scope_of(q)
     if COMPARISON.search(q):
         kind = "comparison"
-    elif AGGREGATION.search(q):
+    elif AGGREGATION.search(q) or scope.levels:
         kind = "aggregation"
     stripped = q
+    for phrase in scope.phrases:
+        stripped = stripped.replace(phrase, " ")
     for alias in sorted(unit_aliases, key=len, reverse=True):
         stripped = stripped.replace(normalize(alias), " ")
     terms = _terms(stripped, segmenter, glossary)
@@ -224,6 +230,7 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
         measure=measure_m.group(1) if measure_m else "",
         direction=direction,
         unknown_places=tuple(_unknown_places(question, unit_aliases)),
+        scope=scope,
     )
 
 

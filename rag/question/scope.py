@@ -1,0 +1,100 @@
+"""Which reports a question is about, read from its own words: the level of unit it lists
+("哪些省份", "Which townships"), the kind of report ("信息公开年报", "rule-of-law reports") and the
+year reported ("2022年的…报告中", "in 2024").
+
+A reviewer who asks "哪些街道…" does not want a province's government work report listed, however
+well it matches; the level words are data (rag/data/unit_nouns.tsv), matched against the level each
+report was given at ingestion (rag.ingest.places.level_of). Imports rag.text only.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+from rag.text import normalize
+
+KIND_PHRASE = re.compile(
+    r"(法治(?:政府)?建设|依法行政|政府信息公开|信息公开|政务公开|政府工作)[^，。？?,;；]{0,10}?(?:年度报告|年报|报告)"
+    r"|\b(rule[- ]of[- ]law|law[- ]based government|information[- ]disclosure|disclosure|government work)"
+    r"(?:\s+annual)?\s+reports?\b",
+    re.I,
+)
+"""A kind of report named in a question; the group is a part of the kind's name (rag.ingest.kinds)."""
+KIND_KEYS = {
+    "法治建设": "法治",
+    "法治政府建设": "法治",
+    "依法行政": "法治",
+    "政府信息公开": "信息公开",
+    "信息公开": "信息公开",
+    "政务公开": "信息公开",
+    "政府工作": "政府工作报告",
+    "rule of law": "法治",
+    "law based government": "法治",
+    "information disclosure": "信息公开",
+    "disclosure": "信息公开",
+    "government work": "政府工作报告",
+}
+YEAR = re.compile(r"((?:19|20)\d\d)\s*年(?:度)?|\b(?:in|for|during)\s+((?:19|20)\d\d)\b", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionScope:
+    """The reports a question restricts itself to; empty fields restrict nothing."""
+
+    levels: tuple[str, ...] = ()
+    kind: str | None = None
+    year: int | None = None
+    phrases: tuple[str, ...] = ()
+    """The words that said so: they frame the question, no evidence sentence need repeat them."""
+
+    def admits_level(self, level: str) -> bool:
+        return not self.levels or level in self.levels
+
+
+@functools.cache
+def _nouns() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
+    """(pattern, levels) per line of unit_nouns.tsv, longest noun first so 乡镇 wins over 镇."""
+    text = (resources.files("rag") / "data" / "unit_nouns.tsv").read_text(encoding="utf-8")
+    rows: list[tuple[str, tuple[str, ...]]] = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#") or "\t" not in line:
+            continue
+        noun, levels = line.split("\t", 1)
+        rows.append((noun.strip(), tuple(v.strip() for v in levels.split("|") if v.strip())))
+    rows.sort(key=lambda r: -len(r[0]))
+    out = []
+    for noun, levels in rows:
+        if re.match(r"[a-z]", noun):
+            lead = r"\b(?:which|what|list(?: the| all)?)\s+(?:\w+\s+){0,3}?"
+            pattern = re.compile(lead + re.escape(noun) + r"\b", re.I)
+        else:
+            # 哪些市场主体 and 哪些区域 name no level of unit
+            lead = r"(?:哪些|哪几个|哪几|哪个|哪一个|哪家|哪)"
+            pattern = re.compile(lead + re.escape(noun) + r"(?![场域内外民直辖委])")
+        out.append((pattern, levels))
+    return tuple(out)
+
+
+def scope_of(question: str) -> QuestionScope:
+    q = normalize(question)
+    phrases: list[str] = []
+    levels: tuple[str, ...] = ()
+    for pattern, found in _nouns():
+        m = pattern.search(q)
+        if m:
+            levels = found
+            phrases.append(m.group(0))
+            break
+    kind = None
+    km = KIND_PHRASE.search(q)
+    if km:
+        key = km.group(1) or re.sub(r"[\s-]+", " ", km.group(2).lower())
+        kind = KIND_KEYS.get(key)
+        phrases.append(km.group(0))
+    # one year named restricts; two ("2023年和2024年，哪一年…") is a question across years
+    years = {int(m.group(1) or m.group(2)) for m in YEAR.finditer(q)}
+    year = years.pop() if len(years) == 1 else None
+    return QuestionScope(levels=levels, kind=kind, year=year, phrases=tuple(phrases))
