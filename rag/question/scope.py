@@ -62,10 +62,10 @@ def _nouns() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
     for line in text.splitlines():
         if not line.strip() or line.startswith("#") or "\t" not in line:
             continue
-        noun, levels = line.split("\t", 1)
-        rows.append((noun.strip(), tuple(v.strip() for v in levels.split("|") if v.strip())))
+        noun, names = line.split("\t", 1)
+        rows.append((noun.strip(), tuple(v.strip() for v in names.split("|") if v.strip())))
     rows.sort(key=lambda r: -len(r[0]))
-    out = []
+    out: list[tuple[re.Pattern[str], tuple[str, ...]]] = []
     for noun, levels in rows:
         if re.match(r"[a-z]", noun):
             lead = r"\b(?:which|what|list(?: the| all)?)\s+(?:\w+\s+){0,3}?"
