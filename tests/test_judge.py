@@ -58,3 +58,34 @@ def test_the_sentence_before_counts_at_a_discount(judge: Judge, e5: E5Encoder) -
     alone = verdict(judge, e5, "成功率达100%。")
     with_subject = verdict(judge, e5, "成功率达100%。", context="全年调解矛盾纠纷81宗。")
     assert with_subject.coverage > alone.coverage
+
+
+def _judge_for(question: str, e5: E5Encoder) -> Judge:
+    a = analyse(question, segmenter=Segmenter(), glossary=Glossary(), unit_aliases=set())
+    return Judge(a, [t.weight for t in a.terms], e5.encode_queries([question])[0])
+
+
+def test_a_quoted_name_is_required(e5: E5Encoder) -> None:
+    j = _judge_for("哪些报告提到了“八五”普法?", e5)
+    # 青海省 2025 government work report: 普法 without 八五 (a near miss, development corpus)
+    assert not verdict(j, e5, "“菜单式”普法和“15分钟公共法律服务圈”惠民便企。").qualifies
+    assert verdict(j, e5, "深入实施“八五”普法规划,开展法治宣传进万家活动。").qualifies
+
+
+def test_a_quoted_date_matches_however_it_is_punctuated(e5: E5Encoder) -> None:
+    j = _judge_for("哪些单位利用“3·15”消费者权益保护日开展普法宣传?", e5)
+    assert verdict(j, e5, "利用3.15消费者权益保护日开展普法宣传活动2场。").qualifies
+
+
+def test_an_absence_asked_needs_an_absence_stated(e5: E5Encoder) -> None:
+    j = _judge_for("哪些省份一年里没出过重特大安全事故?", e5)
+    assert j.a.negative
+    # a plan to prevent is not a year without (河北省 / 湖北省 2025 government work reports)
+    assert not verdict(j, e5, "深化安全生产治本攻坚三年行动,坚决遏制重特大事故发生。").qualifies
+    assert verdict(j, e5, "安全生产治本攻坚有力推进,没有发生重特大事故。").qualifies
+
+
+def test_a_synonym_of_the_asked_rate_meets_the_constraint(e5: E5Encoder) -> None:
+    j = _judge_for("哪些单位的干部参加法律知识考试,通过率是百分之百?", e5)
+    v = verdict(j, e5, "领导干部参加法律知识考试,合格率达100%。")
+    assert v.meets and v.qualifies

@@ -114,8 +114,11 @@ class Judge:
             + w["exact_measure"] * n.exact_measure
             + w["meets"] * n.meets
         )
-        answers = cov >= t.min_coverage if self.a.terms else sim >= t.min_similarity
-        qualifies = cov >= t.qualify_coverage and n.meets and (bool(self.a.terms) or sim >= t.min_similarity)
+        states = lexical.has_required(self.a.terms, context + sentence) and (
+            not self.a.negative or lexical.states_absence(quote)
+        )
+        answers = states and (cov >= t.min_coverage if self.a.terms else sim >= t.min_similarity)
+        qualifies = states and cov >= t.qualify_coverage and n.meets and (bool(self.a.terms) or sim >= t.min_similarity)
         return Verdict(
             quote, cov, sim, n.quantities, n.meets, n.related, n.has_number, n.exact_measure, score, answers, qualifies
         )

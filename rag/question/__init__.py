@@ -13,6 +13,7 @@ from typing import Literal
 
 from rag.quantities import MEASURES, Quantity, quantities_in
 from rag.question.scope import QuestionScope, scope_of
+from rag.question.synonyms import NEGATION_ASKED, phrases_in, squash, synonyms
 from rag.segmentation import STOPWORDS, Segmenter
 from rag.text import has_chinese, normalize
 
@@ -129,10 +130,16 @@ class Term:
     alternatives: tuple[str, ...]
     parts: tuple[str, ...] = ()
     weight: float = 1.0
+    required: bool = False
+    """Quoted in the question (“八五”普法, “3·15”): no sentence without it answers, however much else
+    it shares; matched without the marks it is written with (3·15 = 3.15)."""
 
     def found_in(self, text: str) -> bool:
         if any(a in text for a in self.alternatives):
             return True
+        if self.required:
+            squashed = squash(text)
+            return any(squash(a) in squashed for a in self.alternatives)
         return bool(self.parts) and all(p in text for p in self.parts)
 
 
@@ -173,6 +180,8 @@ class Analysis:
     direction: Literal["max", "min"]
     unknown_places: tuple[str, ...]
     scope: QuestionScope = field(default_factory=QuestionScope)
+    negative: bool = False
+    """The question asks for an absence (没出过, 未发生, 未收到): evidence must state one."""
     """The level, kind and year of report the question's own words restrict it to."""
 
 
@@ -215,7 +224,12 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
         stripped = stripped.replace(phrase, " ")
     for alias in sorted(unit_aliases, key=len, reverse=True):
         stripped = stripped.replace(normalize(alias), " ")
-    terms = _terms(stripped, segmenter, glossary)
+    quoted = [m.group(1).strip() for m in QUOTED.finditer(stripped) if 2 <= len(m.group(1).strip()) <= 20]
+    negative = bool(NEGATION_ASKED.search(stripped))
+    stripped = NEGATION_ASKED.sub(" ", stripped)
+    unquoted = QUOTED.sub(" ", stripped)
+    terms = [Term((w, *synonyms(w)), required=True) for w in dict.fromkeys(quoted)]
+    terms += [t for t in _terms(unquoted, segmenter, glossary) if not any(t.alternatives[0] in w for w in quoted)]
     constraints = tuple(_constraints(stripped, segmenter, glossary))
     measure_m = ASKED_MEASURE.search(q)
     direction: Literal["max", "min"] = "min" if re.search(r"最少|最低|更少|更低|最小|least|lowest|fewer", q) else "max"
@@ -231,9 +245,12 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
         direction=direction,
         unknown_places=tuple(_unknown_places(question, unit_aliases)),
         scope=scope,
+        negative=negative,
     )
 
 
+QUOTED = re.compile(r"[“「『\"]([^”」』\"]+)[”」』\"]")
+"""A quoted name in a question: “八五”普法, “3·15”, 「三审三校」."""
 POS_WEIGHT = {"n": 1.0, "v": 0.5, "a": 0.5, "l": 1.0, "i": 1.0, "j": 1.0, "e": 1.0}
 """Weight by the first letter of jieba's part-of-speech flag: nouns (n, nz, ns, vn…) name the topic,
 verbs and adjectives only frame it; pronouns (哪项), numerals, quantifiers and particles are left out."""
@@ -254,6 +271,9 @@ def _skip(word: str) -> bool:
 
 def _terms(text: str, segmenter: Segmenter, glossary: Glossary) -> list[Term]:
     out: list[Term] = [t for _, t in glossary.terms(text)]
+    for _, word in phrases_in(text):
+        out.append(Term((word,)))
+        text = text.replace(word, " ")
     join_next = False
     for word, flag in segmenter.tagged(text):
         if word in OR_WORDS:
@@ -273,7 +293,8 @@ def _terms(text: str, segmenter: Segmenter, glossary: Glossary) -> list[Term]:
         out.append(Term((word,), parts, weight))
     unique: dict[tuple[str, ...], Term] = {}
     for t in out:
-        unique.setdefault(t.alternatives, t)
+        expanded = tuple(dict.fromkeys(a2 for a in t.alternatives for a2 in (a, *synonyms(a))))
+        unique.setdefault(t.alternatives, Term(expanded, t.parts, t.weight))
     return list(unique.values())
 
 
@@ -305,7 +326,7 @@ def _subject(before: str, after: str, segmenter: Segmenter, glossary: Glossary) 
         ]
         if words:
             last = words[-1]
-            return (last, *[p for p in segmenter.tokens(last) if len(p) >= 2 and p != last][-1:])
+            return (last, *synonyms(last), *[p for p in segmenter.tokens(last) if len(p) >= 2 and p != last][-1:])
     near = glossary.terms(before[-30:] + " " + after[:30])
     return tuple(a for _, t in near for a in t.alternatives)
 

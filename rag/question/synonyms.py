@@ -1,0 +1,66 @@
+"""Words reports use for the same thing (rag/data/synonyms.tsv): a question's term matches any of
+its group, so "通过率是百分之百" finds "合格率均达100%" and "没出过事故" finds "未发生…事故".
+
+The groups are data, one line each, written from how annual reports phrase their measures (not from
+any question); a word may sit in several groups. Imports nothing of rag but the text helpers.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from importlib import resources
+
+NEGATION_ASKED = re.compile(
+    r"(?:没有?|未|无|从未|不曾|从没|零)(?:出过|发生过?|出现过?|收到过?|接到过?|产生过?|有过)|没出|零发生"
+)
+"""A question asking for an absence: 没出过事故, 未发生…事故, 未收到申请."""
+NEGATION_STATED = re.compile(r"未|没有|无|零|不存在|杜绝|(?<![\d.])0\s*(?:件|起|次|条|人|个|宗|例)")
+"""How a report states an absence: 未发生, 没有发生, 无伤亡, “零发生”, 0件."""
+
+
+@functools.cache
+def groups() -> tuple[tuple[str, ...], ...]:
+    text = (resources.files("rag") / "data" / "synonyms.tsv").read_text(encoding="utf-8")
+    out = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        words = tuple(w.strip() for w in line.split("|") if w.strip())
+        if len(words) >= 2:
+            out.append(words)
+    return tuple(out)
+
+
+@functools.cache
+def synonyms(word: str) -> tuple[str, ...]:
+    """Other words for `word`: every group member of a group holding it, in file order."""
+    found: dict[str, None] = {}
+    for group in groups():
+        if word in group:
+            found.update(dict.fromkeys(w for w in group if w != word))
+    return tuple(found)
+
+
+SQUASH = re.compile(r"[\s·•.．、\"“”'‘’「」『』《》()（）\-—_]+")
+
+
+def squash(text: str) -> str:
+    """Text without the marks a quoted name is written with in some reports and not in others
+    (“3·15” / 3.15 / “三审三校”制度)."""
+    return SQUASH.sub("", text)
+
+
+def phrases_in(text: str, min_len: int = 3) -> list[tuple[int, str]]:
+    """(position, word) of group words of at least `min_len` characters in text, longest claiming
+    its characters first: "统计起止时间" is one term, not 统计 + 起止 + 时间."""
+    words = sorted({w for g in groups() for w in g if len(w) >= min_len}, key=len, reverse=True)
+    taken = [False] * len(text)
+    found = []
+    for w in words:
+        start = text.find(w)
+        while start >= 0:
+            if not any(taken[start : start + len(w)]):
+                taken[start : start + len(w)] = [True] * len(w)
+                found.append((start, w))
+            start = text.find(w, start + 1)
+    return sorted(found)
