@@ -245,7 +245,7 @@ def _aggregate(ctx: _Context, scope: Scope) -> Answer:
     reports = _per_report(ctx, scope)
     for _, name, evidence in reports:
         good = [e for e in evidence if e.verdict.qualifies]
-        near = [e for e in evidence if ctx.answerable(e) or (e.verdict.related and e.verdict.coverage > 0)]
+        near = [e for e in evidence if e.verdict.candidate]
         if good:
             qualified.append((name, good[0]))
         elif near:
@@ -254,20 +254,18 @@ def _aggregate(ctx: _Context, scope: Scope) -> Answer:
             silent.append(name)
     names = [n for n, _ in qualified]
     coverage = _coverage_line(ctx, len(reports), names, silent)
-    if not qualified:
+    if not qualified and not related:
         return _unanswerable(ctx, "没有单位的报告满足这个问题。", "No report meets this question.", coverage)
-    if ctx.a.english:
-        lines = ["Units whose reports meet the question:"]
-        lines += [f"- {n}: {e.quote}{cites.cite(e)}" for n, e in qualified]
-        if related:
-            lines.append("Related, but not meeting the question:")
-            lines += [f"- {n}: {e.quote}{cites.cite(e)}" for n, e in related]
-    else:
-        lines = ["符合条件的单位："]
-        lines += [f"- {n}：{e.quote}{cites.cite(e)}" for n, e in qualified]
-        if related:
-            lines.append("相关但不符合条件（不计入）：")
-            lines += [f"- {n}：{e.quote}{cites.cite(e)}" for n, e in related]
+    en = ctx.a.english
+    if qualified:
+        lines = ["Units whose reports meet the question:" if en else "符合条件的单位："]
+    else:  # nothing to list, but the reviewer still sees what might qualify
+        lines = ["No report clearly meets the question." if en else "没有报告明确符合条件。"]
+    sep = ": " if en else "："
+    lines += [f"- {n}{sep}{e.quote}{cites.cite(e)}" for n, e in qualified]
+    if related:
+        lines.append("May be relevant, please check:" if en else "可能相关，请核对：")
+        lines += [f"- {n}{sep}{e.quote}{cites.cite(e)}" for n, e in related]
     lines.append(coverage)
     return Answer(
         question=ctx.question,
@@ -275,6 +273,7 @@ def _aggregate(ctx: _Context, scope: Scope) -> Answer:
         text="\n".join(lines),
         citations=tuple(cites.items),
         units=tuple(names),
+        candidates=tuple(n for n, _ in related),
     )
 
 

@@ -162,6 +162,8 @@ class QuestionResult:
     citations_ok: int
     numbers: int
     numbers_quoted: int
+    candidate_recall: float | None = None
+    """Share of the gold units listed or shown as "可能相关，请核对": what a reviewer gets to see."""
 
     @property
     def passed(self) -> bool:
@@ -230,7 +232,8 @@ def evaluate(
             text = report_text.setdefault(c.chunk.doc_id, retriever.report(c.chunk.doc_id).text)
             ok_cites += c.quote in c.chunk.text and c.quote in text
         numbers, quoted = _claim_numbers(answer)
-        abstained = answer.kind == "unanswerable"
+        # a list with no unit in it ("没有报告明确符合条件", candidates to check) declines to name one
+        abstained = answer.kind == "unanswerable" or (answer.kind == "aggregation" and not answer.units)
         results.append(
             QuestionResult(
                 id=q.id,
@@ -246,6 +249,11 @@ def evaluate(
                 citations_ok=ok_cites,
                 numbers=numbers,
                 numbers_quoted=quoted,
+                candidate_recall=(
+                    _unit_scores(q.units, (*answer.units, *answer.candidates))[1]
+                    if q.kind == "aggregation" and q.units
+                    else None
+                ),
             )
         )
     return results
@@ -268,6 +276,8 @@ def summarize(results: Sequence[QuestionResult]) -> dict[str, dict[str, float]]:
             m["unit_precision"] = sum(u[0] for u in units) / len(units)
             m["unit_recall"] = sum(u[1] for u in units) / len(units)
             m["unit_f1"] = sum(u[2] for u in units) / len(units)
+            seen = [r.candidate_recall for r in rs if r.candidate_recall is not None]
+            m["candidate_recall"] = sum(seen) / len(seen)
         values = [r.value_ok for r in rs if r.value_ok is not None]
         if values:
             m["value_correct"] = sum(values) / len(values)
@@ -342,6 +352,7 @@ def results_json(results: Sequence[QuestionResult], summary: dict[str, dict[str,
                 "answer_kind": r.answer_kind,
                 "value_ok": r.value_ok,
                 "unit_f1": r.unit_scores[2] if r.unit_scores else None,
+                "candidate_recall": r.candidate_recall,
                 "answer": r.answer,
             }
             for r in results
@@ -374,6 +385,7 @@ TABLE_COLUMNS = (
     "unit_precision",
     "unit_recall",
     "unit_f1",
+    "candidate_recall",
     "value_correct",
     "abstention",
     "citation_precision",

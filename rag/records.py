@@ -184,6 +184,9 @@ class Answer:
     notices: tuple[str, ...] = field(default=())
     values: tuple[tuple[str, float, str], ...] = ()
     """(unit, value, measure) per unit for comparisons, for tables and charts; not part of the JSON contract."""
+    candidates: tuple[str, ...] = ()
+    """For "which units" answers, the units not listed whose best sentence may still qualify
+    ("可能相关，请核对"): each is cited in the answer so a reviewer can check it."""
 
     def __post_init__(self) -> None:
         if self.kind not in ANSWER_KINDS:
@@ -197,5 +200,6 @@ class Answer:
             "kind": self.kind,
             "answer": self.text,
             "units": list(self.units),
+            "candidates": list(self.candidates),
             "citations": [c.to_dict() for c in self.citations],
         }

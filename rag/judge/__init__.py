@@ -28,6 +28,7 @@ class Thresholds:
     qualify_coverage: float
     min_similarity: float
     context_credit: float
+    candidate_coverage: float
     weights: dict[str, float]
 
 
@@ -40,6 +41,7 @@ def thresholds() -> Thresholds:
         float(raw["qualify_coverage"]),
         float(raw["min_similarity"]),
         float(raw["context_credit"]),
+        float(raw["candidate_coverage"]),
         {k: float(v) for k, v in raw["weights"].items()},
     )
 
@@ -61,6 +63,8 @@ class Verdict:
     """Relevant enough to answer a lookup or give a comparison value."""
     qualifies: bool
     """Enough for its unit to be listed as meeting a "which units" question."""
+    candidate: bool
+    """Close enough that a reviewer should check it ("可能相关，请核对") when nothing qualifies."""
 
     @property
     def reason(self) -> str:
@@ -119,6 +123,18 @@ class Judge:
         )
         answers = states and (cov >= t.min_coverage if self.a.terms else sim >= t.min_similarity)
         qualifies = states and cov >= t.qualify_coverage and n.meets and (bool(self.a.terms) or sim >= t.min_similarity)
+        candidate = qualifies or answers or (n.related and cov > 0) or cov >= t.candidate_coverage
         return Verdict(
-            quote, cov, sim, n.quantities, n.meets, n.related, n.has_number, n.exact_measure, score, answers, qualifies
+            quote,
+            cov,
+            sim,
+            n.quantities,
+            n.meets,
+            n.related,
+            n.has_number,
+            n.exact_measure,
+            score,
+            answers,
+            qualifies,
+            candidate,
         )

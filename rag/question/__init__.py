@@ -116,6 +116,9 @@ GENERIC_PLACE_WORDS = (
     "乡镇",
     "镇街",
 )
+NOT_A_PLACE = re.compile(r"示范|专区|专栏|建设|公开|政务|服务|开发区|试验区|先行区|功能区|创建")
+"""Words in a 区/县/市-ending phrase that make it a title or a facility, not a division
+(全国法治政府建设示范区, 政务公开专区)."""
 PLACE_NAME = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:区|县|镇|乡|街道|市))")
 """Place-like names in a question; one that names no indexed unit means the corpus lacks that report."""
 
@@ -228,6 +231,8 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
     negative = bool(NEGATION_ASKED.search(stripped))
     stripped = NEGATION_ASKED.sub(" ", stripped)
     unquoted = QUOTED.sub(" ", stripped)
+    if not english:  # "“三项制度”(行政执法公示、…)": a gloss in brackets explains, evidence need not repeat it
+        unquoted = GLOSS.sub(" ", unquoted)
     terms = [Term((w, *synonyms(w)), required=True) for w in dict.fromkeys(quoted)]
     terms += [t for t in _terms(unquoted, segmenter, glossary) if not any(t.alternatives[0] in w for w in quoted)]
     constraints = tuple(_constraints(stripped, segmenter, glossary))
@@ -251,6 +256,7 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
 
 QUOTED = re.compile(r"[“「『\"]([^”」』\"]+)[”」』\"]")
 """A quoted name in a question: “八五”普法, “3·15”, 「三审三校」."""
+GLOSS = re.compile(r"\([^()]*\)")
 POS_WEIGHT = {"n": 1.0, "v": 0.5, "a": 0.5, "l": 1.0, "i": 1.0, "j": 1.0, "e": 1.0}
 """Weight by the first letter of jieba's part-of-speech flag: nouns (n, nz, ns, vn…) name the topic,
 verbs and adjectives only frame it; pronouns (哪项), numerals, quantifiers and particles are left out."""
@@ -336,7 +342,7 @@ def _unknown_places(question: str, unit_aliases: set[str]) -> list[str]:
     for m in PLACE_NAME.finditer(question):
         name = m.group(1)
         name = re.sub(r"^(请问|哪些|哪个|那么|那|和|与|及|在|对|的|年|为)+", "", name)
-        if len(name) < 3 or any(g in name for g in GENERIC_PLACE_WORDS):
+        if len(name) < 3 or any(g in name for g in GENERIC_PLACE_WORDS) or NOT_A_PLACE.search(name):
             continue
         if any(name in a or a in name for a in unit_aliases):
             continue

@@ -51,7 +51,8 @@ class QuestionScope:
     """The words that said so: they frame the question, no evidence sentence need repeat them."""
 
     def admits_level(self, level: str) -> bool:
-        return not self.levels or level in self.levels
+        """A report whose level is unknown is admitted: one that cannot be classified is never hidden."""
+        return not self.levels or not level or level in self.levels
 
 
 @functools.cache
