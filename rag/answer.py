@@ -213,6 +213,13 @@ def _lookup(ctx: _Context, scope: Scope) -> Answer:
     )
 
 
+def evidence_by_report(retriever: Retriever, question: str) -> list[tuple[str, str, list[Evidence]]]:
+    """(doc_id, unit, judged evidence best first) per report in the question's own scope: what a
+    "which units" answer chooses from, for calibrating the judge (eval/calibrate.py)."""
+    ctx = _Context(retriever, question, retriever.segmenter, default_glossary())
+    return _per_report(ctx, _with_question_scope(ctx, Scope()))
+
+
 def _per_report(ctx: _Context, scope: Scope) -> list[tuple[str, str, list[Evidence]]]:
     """(doc_id, unit, evidence best first) for every report in scope: the whole corpus, not a top-k."""
     out = []
@@ -243,15 +250,21 @@ def _aggregate(ctx: _Context, scope: Scope) -> Answer:
     related: list[tuple[str, Evidence]] = []
     silent: list[str] = []
     reports = _per_report(ctx, scope)
+    best: list[tuple[str, Evidence | None]] = []
     for _, name, evidence in reports:
         good = [e for e in evidence if e.verdict.qualifies]
         near = [e for e in evidence if e.verdict.candidate]
-        if good:
-            qualified.append((name, good[0]))
-        elif near:
-            related.append((name, near[0]))
-        else:
+        pick = good or near
+        best.append((name, pick[0] if pick else None))
+    keep = ctx.judge.standouts([e.verdict for _, e in best if e is not None])
+    kept = iter(keep)
+    for name, e in best:
+        if e is None:
             silent.append(name)
+        elif next(kept):
+            qualified.append((name, e))
+        else:
+            related.append((name, e))
     names = [n for n, _ in qualified]
     coverage = _coverage_line(ctx, len(reports), names, silent)
     if not qualified and not related:

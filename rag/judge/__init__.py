@@ -9,6 +9,7 @@ they produced. Imports rag.question and rag.quantities; never retrieval or answe
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -29,6 +30,7 @@ class Thresholds:
     min_similarity: float
     context_credit: float
     candidate_coverage: float
+    similarity_margin: float
     weights: dict[str, float]
 
 
@@ -42,6 +44,7 @@ def thresholds() -> Thresholds:
         float(raw["min_similarity"]),
         float(raw["context_credit"]),
         float(raw["candidate_coverage"]),
+        float(raw["similarity_margin"]),
         {k: float(v) for k, v in raw["weights"].items()},
     )
 
@@ -65,6 +68,8 @@ class Verdict:
     """Enough for its unit to be listed as meeting a "which units" question."""
     candidate: bool
     """Close enough that a reviewer should check it ("可能相关，请核对") when nothing qualifies."""
+    eligible: bool
+    """States what is asked (quoted names, an absence, the numbers): qualifies once covered enough."""
 
     @property
     def reason(self) -> str:
@@ -101,6 +106,13 @@ class Judge:
     def meets(self, text: str) -> bool:
         return bool(self.a.constraints) and numbers.meets(self.a, text)
 
+    def standouts(self, verdicts: Sequence[Verdict]) -> list[bool]:
+        """Which qualifying verdicts (one per report) stay in the strict tier: those whose sentence
+        is within similarity_margin of the best qualifying one. Shared words alone are weak on real
+        reports ("法律顾问" in a heading); the rest go to the candidates a reviewer checks."""
+        best = max((v.similarity for v in verdicts if v.qualifies), default=0.0)
+        return [v.qualifies and v.similarity >= best - self.t.similarity_margin for v in verdicts]
+
     def judge(
         self, sentence: str, vector: npt.NDArray[np.float32], *, quote: str, context: str = "", section: str = ""
     ) -> Verdict:
@@ -122,7 +134,8 @@ class Judge:
             not self.a.negative or lexical.states_absence(quote)
         )
         answers = states and (cov >= t.min_coverage if self.a.terms else sim >= t.min_similarity)
-        qualifies = states and cov >= t.qualify_coverage and n.meets and (bool(self.a.terms) or sim >= t.min_similarity)
+        eligible = states and n.meets and (bool(self.a.terms) or sim >= t.min_similarity)
+        qualifies = eligible and cov >= t.qualify_coverage
         candidate = qualifies or answers or (n.related and cov > 0) or cov >= t.candidate_coverage
         return Verdict(
             quote,
@@ -137,4 +150,5 @@ class Judge:
             answers,
             qualifies,
             candidate,
+            eligible,
         )
