@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +25,11 @@ from rag.store import DocEntry
 COVERAGE_PREFIXES = ("检索范围", "Coverage")
 """The last line of list answers says what was searched; it reports on the search, not on a
 report, so it is the one line whose numbers are not quoted evidence."""
+REPORT_YEAR = re.compile(r"（\d{4}年报告）|\(\d{4} report\)")
+"""The year a value's report covers, from the index, not the text: like the unit name it labels the
+claim, so it is the one number in a value line that no quote need hold."""
+NOTE_PREFIXES = ("注意：", "Note:", "未参与比较", "Not ranked")
+"""Comparison notes about the values (their years, their measures), not claims from a report."""
 LOOKUP_DEPTH = 8
 PER_REPORT_DEPTH = 4
 MAX_QUOTE = 160
@@ -290,6 +296,9 @@ def _aggregate(ctx: _Context, scope: Scope) -> Answer:
     )
 
 
+_Row = tuple[str, Quantity, Evidence]
+
+
 def _value(ctx: _Context, e: Evidence) -> Quantity | None:
     """The number a comparison reads from a sentence: the one right after the rarest term found."""
     pool = [
@@ -319,31 +328,55 @@ def _position(term: Term, text: str) -> tuple[int, int] | None:
     return min(found) if found else None
 
 
+COMPARABLE_MEASURES = ({"条", "篇"}, {"件", "宗"}, {"人", "名"})
+"""Measures compared with a note: a document counted as 篇 in one report is 条 in another."""
+
+
+def _like_with_like(ctx: _Context, rows: list[_Row]) -> tuple[list[_Row], list[_Row]]:
+    """Rows in the question's measure (or the measure most rows state), and the rest: a rate is never
+    ranked against a count. 篇 and 条 (件/宗, 人/名) rank together, marked in the answer."""
+    if not rows:
+        return rows, []
+    wanted = ctx.a.measure or Counter(q.measure for _, q, _ in rows).most_common(1)[0][0]
+    near = next((g for g in COMPARABLE_MEASURES if wanted in g), {wanted})
+    return [r for r in rows if r[1].measure in near], [r for r in rows if r[1].measure not in near]
+
+
 def _compare(ctx: _Context, scope: Scope) -> Answer:
     named = set(ctx.retriever.units_in(ctx.question)) if scope.unit is None else set()
-    reports = [r for r in _per_report(ctx, scope) if len(named) < 2 or r[1] in named]
-    rows: list[tuple[str, Quantity, Evidence]] = []
+    reports = [r for r in _per_report(ctx, scope) if not named or r[1] in named]
+    found_rows: list[_Row] = []
     silent: list[str] = []
     for _, name, evidence in reports:
         found = next(((q, e) for e in evidence if ctx.answerable(e) and (q := _value(ctx, e)) is not None), None)
         if found is None:
             silent.append(name)
         else:
-            rows.append((name, found[0], found[1]))
+            found_rows.append((name, found[0], found[1]))
+    rows, other = _like_with_like(ctx, found_rows)
     coverage = _coverage_line(ctx, len(reports), [r[0] for r in rows], silent, "有数值", "state a value")
     if not rows:
         return _unanswerable(ctx, "没有报告给出可比较的数值。", "No report states a comparable value.", coverage)
     rows.sort(key=lambda r: r[1].value, reverse=ctx.a.direction == "max")
+    # one unit's reports over several years (霞山区这两年…) are told apart by their year
+    by_year = len({n for n, _, _ in rows}) < len(rows)
+    label = [f"{n}（{e.chunk.year}年报告）" if by_year and e.chunk.year else n for n, _, e in rows]
     cites = _Citations()
     marks = [cites.cite(e) for _, _, e in rows]
-    top_name, top_q, _ = rows[0]
-    if ctx.a.english:
+    top_q = rows[0][1]
+    en = ctx.a.english
+    if en:
         word = "highest" if ctx.a.direction == "max" else "lowest"
-        lines = [f"{top_name} has the {word} value: {top_q.display()}{marks[0]}.", "Values by unit:"]
+        lines = [f"{label[0]} has the {word} value: {top_q.display()}{marks[0]}.", "Values by unit:"]
     else:
         word = "最多" if ctx.a.direction == "max" else "最少"
-        lines = [f"{top_name}{word}：{top_q.display()}{marks[0]}。", "各单位数值："]
-    lines += [f"- {name}：{q.display()}（{e.quote}）{m}" for (name, q, e), m in zip(rows, marks, strict=True)]
+        lines = [f"{label[0]}{word}：{top_q.display()}{marks[0]}。", "各单位数值："]
+    for lab, (_, q, e), m in zip(label, rows, marks, strict=True):
+        year = (
+            (f" ({e.chunk.year} report)" if en else f"（{e.chunk.year}年报告）") if e.chunk.year and not by_year else ""
+        )
+        lines.append(f"- {lab}{year}：{q.display()}（{e.quote}）{m}")
+    lines += _comparison_notes(ctx, rows, other)
     lines.append(coverage)
     return Answer(
         question=ctx.question,
@@ -353,3 +386,29 @@ def _compare(ctx: _Context, scope: Scope) -> Answer:
         units=tuple(r[0] for r in rows),
         values=tuple((n, q.value, q.measure) for n, q, _ in rows),
     )
+
+
+def _comparison_notes(ctx: _Context, rows: list[_Row], other: list[_Row]) -> list[str]:
+    """Warnings a reader needs before trusting the ranking: mixed years, mixed measures, left-outs."""
+    notes = []
+    years = sorted({e.chunk.year for _, _, e in rows if e.chunk.year})
+    if len(years) > 1:
+        span = "、".join(map(str, years))
+        notes.append(
+            f"Note: the values come from different years ({span})."
+            if ctx.a.english
+            else f"注意：以上数值来自不同年份（{span}年），比较时请留意。"
+        )
+    measures = sorted({q.measure for _, q, _ in rows})
+    if len(measures) > 1:
+        notes.append(
+            f"Note: counted in different measures ({'/'.join(measures)})."
+            if ctx.a.english
+            else f"注意：各报告计量单位不同（{'、'.join(measures)}），已并列比较。"
+        )
+    if other:
+        names = "、".join(n for n, _, _ in other)
+        notes.append(
+            f"Not ranked (another measure): {names}." if ctx.a.english else f"未参与比较（计量单位不同）：{names}。"
+        )
+    return notes

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag.answer import COVERAGE_PREFIXES, ask
+from rag.answer import COVERAGE_PREFIXES, NOTE_PREFIXES, REPORT_YEAR, ask
 from rag.errors import InputError
 from rag.quantities import numbers_in
 from rag.records import Answer, Chunk
@@ -202,9 +202,9 @@ def _claim_numbers(answer: Answer) -> tuple[int, int]:
     quoted = set().union(*(numbers_in(c.quote) for c in answer.citations)) if answer.citations else set()
     total = supported = 0
     for line in answer.text.splitlines():
-        if line.startswith(COVERAGE_PREFIXES):
+        if line.startswith(COVERAGE_PREFIXES + NOTE_PREFIXES):
             continue
-        for value in numbers_in(line):
+        for value in numbers_in(REPORT_YEAR.sub(" ", line)):
             total += 1
             supported += value in quoted
     return total, supported

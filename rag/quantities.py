@@ -38,6 +38,12 @@ MEASURES = (
     "张",
     "所",
     "村",
+    "公斤",
+    "斤",
+    "吨",
+    "亩",
+    "平方公里",
+    "公里",
     "%",
 )
 """Measure words after a count, longest first so 人次 wins over 人 and 场次 over 场."""

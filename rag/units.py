@@ -37,6 +37,9 @@ def aliases(unit: str) -> set[str]:
         m = PLACE.match(name)
         if m:
             variants.append(name[m.end() :])
+        short = PROVINCE_SHORT.match(name)
+        if short:  # 河南省 -> 河南, 广西壮族自治区 -> 广西, 北京市 -> 北京
+            variants.append(short.group(1) or short.group(2))
         for v in variants:
             if len(v) >= 2 and v not in names:
                 names.add(v)
@@ -44,6 +47,8 @@ def aliases(unit: str) -> set[str]:
     return names
 
 
+PROVINCE_SHORT = re.compile(r"^(?:(内蒙古|[\u4e00-\u9fff]{2})[\u4e00-\u9fff]{0,4}自治区|([\u4e00-\u9fff]{2,3})[省市])$")
+"""How people name a province or city without its type: 河南, 广西, 新疆, 上海."""
 PLACE_TYPE = re.compile(r"(区|县|市|镇|乡|街道)$")
 PINYIN_SKIP = {"shi", "qu", "zhen"}
 """Pinyin of bare place-type words; as an alias they would match ordinary English text."""

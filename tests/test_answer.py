@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer import COVERAGE_PREFIXES, ask
+from rag.answer import COVERAGE_PREFIXES, NOTE_PREFIXES, REPORT_YEAR, ask
 from rag.errors import InputError
 from rag.quantities import numbers_in
 from rag.records import Answer
@@ -106,6 +106,22 @@ class TestComparison:
         assert a.units == (PUQIAN, CHEZHAN)
         assert "73份" in a.citations[0].quote and "21份" in a.citations[1].quote
 
+    def test_each_value_shows_its_report_year_and_mixed_years_are_flagged(self, answers: dict[str, Answer]) -> None:
+        a = answers["哪个单位主动公开的政府信息最多?"]
+        values = [line for line in a.text.splitlines() if line.startswith("- ")]
+        assert values and all("年报告）" in line for line in values)
+        # 河东区 reports 2024, the others 2025 (seeds): the reader is told
+        assert "来自不同年份（2024、2025年）" in a.text
+
+    def test_pian_is_ranked_with_tiao_only_with_a_note(self, answers: dict[str, Answer]) -> None:
+        a = answers["哪个单位主动公开的政府信息最多?"]
+        assert {m for _, _, m in a.values} == {"条", "篇"}
+        assert "计量单位不同（条、篇）" in a.text
+
+    def test_the_measure_the_question_names_is_the_one_ranked(self, retriever: Retriever) -> None:
+        a = ask(retriever, "埔前镇和车站街道,哪个单位培训执法人员的人次更多?")
+        assert a.kind == "comparison" and all(m == "人次" for _, _, m in a.values)
+
 
 class TestUnanswerable:
     @pytest.mark.parametrize("q", ["哪些单位报告了环境污染罚款金额?", "2025年源城区发放了多少张结婚证?"])
@@ -136,9 +152,10 @@ class TestFaithfulness:
         for a in answers.values():
             quoted = set().union(*(numbers_in(c.quote) for c in a.citations)) if a.citations else set()
             for line in a.text.splitlines():
-                if line.startswith(COVERAGE_PREFIXES):
+                if line.startswith(COVERAGE_PREFIXES + NOTE_PREFIXES):
                     continue
-                assert numbers_in(line) <= quoted, (a.question, line)
+                # the year label of a value's report comes from the index, like its unit name
+                assert numbers_in(REPORT_YEAR.sub(" ", line)) <= quoted, (a.question, line)
 
     def test_every_claim_line_ends_with_a_citation(self, answers: dict[str, Answer]) -> None:
         for a in answers.values():

@@ -28,3 +28,11 @@ class TestNormalisation:
 
     def test_citation_markers_are_not_numbers(self) -> None:
         assert numbers_in("河东区最多：10369条[1]，源城区4.37万户[2]") == {10369, 43700}
+
+
+def test_weights_and_areas_are_measures() -> None:
+    from rag.quantities import quantities_in
+
+    (q,) = [q for q in quantities_in("粮食总产1142亿斤,再创历史新高") if q.measure]
+    assert (q.value, q.measure) == (1142 * 100_000_000, "斤")
+    assert [q.measure for q in quantities_in("新建高标准农田550万亩") if q.measure] == ["亩"]

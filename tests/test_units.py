@@ -42,3 +42,12 @@ class TestMentioned:
 
     def test_longest_alias_claims_the_overlap(self) -> None:
         assert mentioned("河源市源城区埔前镇调解了多少宗纠纷", UNITS) == ["河源市源城区埔前镇人民政府"]
+
+
+def test_provinces_are_named_without_their_type() -> None:
+    from rag.units import aliases
+
+    assert "河南" in aliases("河南省人民政府")
+    assert "广西" in aliases("广西壮族自治区人民政府")
+    assert "新疆" in aliases("新疆维吾尔自治区人民政府")
+    assert "上海" in aliases("上海市人民政府")

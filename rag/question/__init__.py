@@ -19,7 +19,8 @@ from rag.text import has_chinese, normalize
 
 QuestionKind = Literal["lookup", "aggregation", "comparison"]
 COMPARISON = re.compile(
-    r"最多|最少|最高|最低|最大|最小|更多|更少|更高|更低|谁.{0,15}(多|少|高|低)|排名|排序|比较|对比|相比|"
+    r"最多|最少|最高|最低|最大|最小|更多|更少|更高|更低|谁.{0,15}(多|少|高|低|大|小)|排名|排序|比较|对比|相比|"
+    r"怎么变化|如何变化|有何变化|变化情况|增减|"
     r"\b(most|least|highest|lowest|more|fewer|less|compare[sd]?|comparison|rank(ed|ing)?)\b",
     re.I,
 )
@@ -29,13 +30,17 @@ AGGREGATION = re.compile(
     r"subdistricts?|streets?)\b|\bwhat units\b|\blist (?:the |all )?units\b",
     re.I,
 )
-ASKED_MEASURE = re.compile(r"(?:多少|几)\s*(" + "|".join(m for m in MEASURES if m != "%") + r")")
+_MEASURE_WORDS = "|".join(m for m in MEASURES if m != "%")
+ASKED_MEASURE = re.compile(
+    r"(?:多少|几)\s*(" + _MEASURE_WORDS + r")|[以按][“\"]?[万亿]?(" + _MEASURE_WORDS + r")[”\"]?计"
+)
+"""The measure a question asks in: 多少条, 几场, 以“亿斤”计."""
 WANTS_NUMBER = re.compile(
     r"多少|几[个次场件宗名人份条篇项户家期]|数量|比例|比率|成功率|办结率|满意度|百分之|\bhow (many|much)\b|"
     r"\b(rate|percentage|share|number of|amount)\b",
     re.I,
 )
-WANTS_PERCENT = re.compile(r"率|比例|满意度|百分之|\b(rate|percentage|share)\b", re.I)
+WANTS_PERCENT = re.compile(r"率|比例|满意度|百分之|增速|增幅|\b(rate|percentage|share|growth)\b", re.I)
 AT_LEAST = re.compile(r"以上|超过|不少于|不低于|至少|达到|达|高于|多于|\b(at least|over|more than|above|reach(ed)?)\b")
 AT_MOST = re.compile(r"以下|不足|少于|低于|不超过|至多|\b(at most|under|less than|below|fewer than)\b")
 QUESTION_WORDS = frozenset(
@@ -93,6 +98,21 @@ QUESTION_WORDS = frozenset(
         "共计",
         "报告了",
         "情况下",
+        "最高",
+        "最低",
+        "最多",
+        "最少",
+        "最大",
+        "最小",
+        "更高",
+        "更低",
+        "更多",
+        "更少",
+        "更大",
+        "更小",
+        "哪一年",
+        "变化",
+        "这两年",
     ]
 )
 """Words of the question's frame that no evidence sentence needs to repeat."""
@@ -236,7 +256,6 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
     terms = [Term((w, *synonyms(w)), required=True) for w in dict.fromkeys(quoted)]
     terms += [t for t in _terms(unquoted, segmenter, glossary) if not any(t.alternatives[0] in w for w in quoted)]
     constraints = tuple(_constraints(stripped, segmenter, glossary))
-    measure_m = ASKED_MEASURE.search(q)
     direction: Literal["max", "min"] = "min" if re.search(r"最少|最低|更少|更低|最小|least|lowest|fewer", q) else "max"
     return Analysis(
         question=question,
@@ -246,7 +265,7 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
         constraints=constraints,
         wants_number=bool(WANTS_NUMBER.search(q)) or kind == "comparison",
         wants_percent=bool(WANTS_PERCENT.search(q)),
-        measure=measure_m.group(1) if measure_m else "",
+        measure=_asked_measure(q),
         direction=direction,
         unknown_places=tuple(_unknown_places(question, unit_aliases)),
         scope=scope,
@@ -335,6 +354,15 @@ def _subject(before: str, after: str, segmenter: Segmenter, glossary: Glossary) 
             return (last, *synonyms(last), *[p for p in segmenter.tokens(last) if len(p) >= 2 and p != last][-1:])
     near = glossary.terms(before[-30:] + " " + after[:30])
     return tuple(a for _, t in near for a in t.alternatives)
+
+
+def _asked_measure(q: str) -> str:
+    """多少条 / 以“亿斤”计, else a measure word of two characters or more the question names
+    (培训执法人员的人次更多): a comparison ranks values in it."""
+    m = ASKED_MEASURE.search(q)
+    if m:
+        return m.group(1) or m.group(2)
+    return next((w for w in MEASURES if len(w) >= 2 and w in q), "")
 
 
 def _unknown_places(question: str, unit_aliases: set[str]) -> list[str]:
