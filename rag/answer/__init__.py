@@ -1,0 +1,103 @@
+"""ask(): extractive answers whose every claim quotes and cites an evidence sentence.
+
+Imports rag.retrieve and below; never the CLI, UI or evaluator. No language model: the answer is
+built from sentences of the reports, chosen by the judge (rag.judge) and the question's numeric
+constraints. Lookups read the top passages (here); "which units" lists read every report
+(lists.py); comparisons one value per report (compare.py); evidence.py is what they share.
+"""
+
+from __future__ import annotations
+
+from rag.answer.compare import NOTE_PREFIXES, REPORT_YEAR, compare
+from rag.answer.evidence import (
+    COVERAGE_PREFIXES,
+    LOOKUP_DEPTH,
+    Citations,
+    Context,
+    Evidence,
+    default_glossary,
+    evidence_by_report,
+    in_scope,
+    missing_en,
+    missing_zh,
+    unanswerable,
+    with_question_scope,
+)
+from rag.answer.lists import aggregate
+from rag.errors import InputError
+from rag.question import Glossary
+from rag.records import Answer
+from rag.retrieve import Retriever, Scope
+from rag.segmentation import Segmenter
+
+__all__ = [
+    "COVERAGE_PREFIXES",
+    "NOTE_PREFIXES",
+    "REPORT_YEAR",
+    "Evidence",
+    "ask",
+    "default_glossary",
+    "evidence_by_report",
+]
+
+
+def ask(
+    retriever: Retriever,
+    question: str,
+    *,
+    unit: str | None = None,
+    year: int | None = None,
+    kind: str | None = None,
+    region: str | None = None,
+    segmenter: Segmenter | None = None,
+    glossary: Glossary | None = None,
+) -> Answer:
+    """Answer from the indexed reports only; when nothing supports an answer, say so."""
+    question = question.strip()
+    if not question:
+        raise InputError("question: must not be empty")
+    ctx = Context(retriever, question, segmenter or retriever.segmenter, glossary or default_glossary())
+    scope = Scope(unit, year, kind, region)
+    retriever.allowed_rows(**scope.kwargs())  # validates the filters before any work
+    if ctx.a.unknown_places and not retriever.units_in(question):
+        return unanswerable(
+            ctx,
+            f"已索引的报告中没有{'、'.join(ctx.a.unknown_places)}的报告。",
+            f"No indexed report comes from {', '.join(ctx.a.unknown_places)}.",
+        )
+    if ctx.a.kind == "lookup":
+        return _lookup(ctx, scope)
+    scope = with_question_scope(ctx, scope)
+    if not in_scope(ctx, scope):
+        return unanswerable(ctx, missing_zh(ctx, scope), missing_en(ctx, scope))
+    if ctx.a.kind == "aggregation":
+        return aggregate(ctx, scope)
+    return compare(ctx, scope)
+
+
+def _lookup(ctx: Context, scope: Scope) -> Answer:
+    named = ctx.retriever.units_in(ctx.question) if scope.unit is None else []
+    hits = ctx.retriever.search(ctx.question, k=LOOKUP_DEPTH, **scope.kwargs())
+    if named:
+        hits = [h for h in hits if h.chunk.unit in named] or hits
+    candidates = [e for e in ctx.evidence(hits) if ctx.answerable(e)]
+    if ctx.a.wants_number:
+        candidates = [e for e in candidates if e.verdict.has_number]
+    if ctx.a.constraints:
+        candidates = [e for e in candidates if e.verdict.meets]
+    if not candidates:
+        return unanswerable(ctx, "相关段落没有回答这个问题的内容。", "No passage answers this question.")
+    best = candidates[0]
+    chosen = [best] + [e for e in candidates[1:2] if e.chunk.unit == best.chunk.unit and e.score >= 0.9 * best.score]
+    cites = Citations()
+    lines = []
+    for e in chosen:
+        who = f"According to {e.chunk.unit}" if ctx.a.english else f"据{e.chunk.unit}报告"
+        lines.append(f"{who}: {e.quote}{cites.cite(e)}" if ctx.a.english else f"{who}：{e.quote}{cites.cite(e)}")
+    return Answer(
+        question=ctx.question,
+        kind="lookup",
+        text="\n".join(lines),
+        citations=tuple(cites.items),
+        units=(best.chunk.unit,),
+    )

@@ -1,0 +1,136 @@
+"""Comparisons: one value per report, like compared with like (measure), each value's year shown."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from rag.answer.evidence import Citations, Context, Evidence, coverage_line, per_report, unanswerable
+from rag.quantities import Quantity
+from rag.question import Term
+from rag.records import Answer
+from rag.retrieve import Scope
+
+REPORT_YEAR = re.compile(r"（\d{4}年报告）|\(\d{4} report\)")
+"""The year a value's report covers, from the index, not the text: like the unit name it labels the
+claim, so it is the one number in a value line that no quote need hold."""
+NOTE_PREFIXES = ("注意：", "Note:", "未参与比较", "Not ranked")
+"""Comparison notes about the values (their years, their measures), not claims from a report."""
+
+
+_Row = tuple[str, Quantity, Evidence]
+
+
+def _value(ctx: Context, e: Evidence) -> Quantity | None:
+    """The number a comparison reads from a sentence: the one right after the rarest term found."""
+    pool = [
+        q
+        for q in e.verdict.quantities
+        if (not ctx.a.measure or q.measure == ctx.a.measure)
+        and (q.is_percent if ctx.a.wants_percent else not q.is_percent)
+    ]
+    if not pool:
+        return None
+    ranked = sorted(zip(ctx.a.terms, ctx.weights, strict=True), key=lambda tw: -tw[1])
+    for term, _ in ranked:
+        span = _position(term, e.quote)
+        if span is not None:
+            # "审查合同73份" has the number after its noun, "共87名网格员" before it: take the nearest
+            return min(
+                pool,
+                key=lambda q: (
+                    q.start - span[1] if q.start >= span[1] else 2 * (span[0] - q.end) if q.end <= span[0] else 10_000
+                ),
+            )
+    return pool[0]
+
+
+def _position(term: Term, text: str) -> tuple[int, int] | None:
+    found = [(text.find(a), text.find(a) + len(a)) for a in term.alternatives if a in text]
+    return min(found) if found else None
+
+
+COMPARABLE_MEASURES = ({"条", "篇"}, {"件", "宗"}, {"人", "名"})
+"""Measures compared with a note: a document counted as 篇 in one report is 条 in another."""
+
+
+def _like_with_like(ctx: Context, rows: list[_Row]) -> tuple[list[_Row], list[_Row]]:
+    """Rows in the question's measure (or the measure most rows state), and the rest: a rate is never
+    ranked against a count. 篇 and 条 (件/宗, 人/名) rank together, marked in the answer."""
+    if not rows:
+        return rows, []
+    wanted = ctx.a.measure or Counter(q.measure for _, q, _ in rows).most_common(1)[0][0]
+    near = next((g for g in COMPARABLE_MEASURES if wanted in g), {wanted})
+    return [r for r in rows if r[1].measure in near], [r for r in rows if r[1].measure not in near]
+
+
+def compare(ctx: Context, scope: Scope) -> Answer:
+    named = set(ctx.retriever.units_in(ctx.question)) if scope.unit is None else set()
+    reports = [r for r in per_report(ctx, scope) if not named or r[1] in named]
+    found_rows: list[_Row] = []
+    silent: list[str] = []
+    for _, name, evidence in reports:
+        found = next(((q, e) for e in evidence if ctx.answerable(e) and (q := _value(ctx, e)) is not None), None)
+        if found is None:
+            silent.append(name)
+        else:
+            found_rows.append((name, found[0], found[1]))
+    rows, other = _like_with_like(ctx, found_rows)
+    coverage = coverage_line(ctx, len(reports), [r[0] for r in rows], silent, "有数值", "state a value")
+    if not rows:
+        return unanswerable(ctx, "没有报告给出可比较的数值。", "No report states a comparable value.", coverage)
+    rows.sort(key=lambda r: r[1].value, reverse=ctx.a.direction == "max")
+    # one unit's reports over several years (霞山区这两年…) are told apart by their year
+    by_year = len({n for n, _, _ in rows}) < len(rows)
+    label = [f"{n}（{e.chunk.year}年报告）" if by_year and e.chunk.year else n for n, _, e in rows]
+    cites = Citations()
+    marks = [cites.cite(e) for _, _, e in rows]
+    top_q = rows[0][1]
+    en = ctx.a.english
+    if en:
+        word = "highest" if ctx.a.direction == "max" else "lowest"
+        lines = [f"{label[0]} has the {word} value: {top_q.display()}{marks[0]}.", "Values by unit:"]
+    else:
+        word = "最多" if ctx.a.direction == "max" else "最少"
+        lines = [f"{label[0]}{word}：{top_q.display()}{marks[0]}。", "各单位数值："]
+    for lab, (_, q, e), m in zip(label, rows, marks, strict=True):
+        year = (
+            (f" ({e.chunk.year} report)" if en else f"（{e.chunk.year}年报告）") if e.chunk.year and not by_year else ""
+        )
+        lines.append(f"- {lab}{year}：{q.display()}（{e.quote}）{m}")
+    lines += _comparison_notes(ctx, rows, other)
+    lines.append(coverage)
+    return Answer(
+        question=ctx.question,
+        kind="comparison",
+        text="\n".join(lines),
+        citations=tuple(cites.items),
+        units=tuple(r[0] for r in rows),
+        values=tuple((n, q.value, q.measure) for n, q, _ in rows),
+    )
+
+
+def _comparison_notes(ctx: Context, rows: list[_Row], other: list[_Row]) -> list[str]:
+    """Warnings a reader needs before trusting the ranking: mixed years, mixed measures, left-outs."""
+    notes = []
+    years = sorted({e.chunk.year for _, _, e in rows if e.chunk.year})
+    if len(years) > 1:
+        span = "、".join(map(str, years))
+        notes.append(
+            f"Note: the values come from different years ({span})."
+            if ctx.a.english
+            else f"注意：以上数值来自不同年份（{span}年），比较时请留意。"
+        )
+    measures = sorted({q.measure for _, q, _ in rows})
+    if len(measures) > 1:
+        notes.append(
+            f"Note: counted in different measures ({'/'.join(measures)})."
+            if ctx.a.english
+            else f"注意：各报告计量单位不同（{'、'.join(measures)}），已并列比较。"
+        )
+    if other:
+        names = "、".join(n for n, _, _ in other)
+        notes.append(
+            f"Not ranked (another measure): {names}." if ctx.a.english else f"未参与比较（计量单位不同）：{names}。"
+        )
+    return notes

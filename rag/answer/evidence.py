@@ -1,0 +1,182 @@
+"""What every answer is built from: evidence sentences of the reports, judged, and their citations.
+
+The shared part of rag.answer: the question's context (analysis, judge, retriever), the reports a
+list or comparison reads, and the lines every answer ends with. Imports rag.retrieve and below.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.judge import Judge, Verdict
+from rag.quantities import quantities_in
+from rag.question import Glossary, analyse
+from rag.records import Answer, Chunk, Citation, Hit
+from rag.retrieve import Retriever, Scope
+from rag.segmentation import Segmenter
+from rag.store import DocEntry
+
+COVERAGE_PREFIXES = ("检索范围", "Coverage")
+"""The last line of list answers says what was searched; it reports on the search, not on a
+report, so it is the one line whose numbers are not quoted evidence."""
+
+
+LOOKUP_DEPTH = 8
+PER_REPORT_DEPTH = 4
+MAX_QUOTE = 160
+"""Characters above which a quote is cut down to the clauses that carry the evidence."""
+CLAUSE = re.compile(r"[^,，;；]+[,，;；]?")
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A sentence of a passage and the judge's verdict on it."""
+
+    chunk: Chunk
+    verdict: Verdict
+
+    @property
+    def quote(self) -> str:
+        return self.verdict.quote
+
+    @property
+    def score(self) -> float:
+        return self.verdict.score
+
+
+class Context:
+    """One question against one retriever: the analysis, its judge and the retriever."""
+
+    def __init__(self, retriever: Retriever, question: str, segmenter: Segmenter, glossary: Glossary) -> None:
+        self.retriever = retriever
+        self.question = question
+        self.a = analyse(question, segmenter=segmenter, glossary=glossary, unit_aliases=retriever.all_aliases)
+        self.weights = [t.weight * max(retriever.rarity(alt) for alt in t.alternatives) for t in self.a.terms]
+        self.judge = Judge(self.a, self.weights, retriever.query_vector(question))
+
+    def evidence(self, hits: Sequence[Hit]) -> list[Evidence]:
+        out: list[Evidence] = []
+        seen: set[tuple[str, int]] = set()
+        for hit in hits:
+            previous = ""
+            for a, b, vec in self.retriever.sentences(hit.chunk):
+                sentence = hit.chunk.text[a:b]
+                if (hit.chunk.chunk_id, a) not in seen and b - a >= 6:
+                    seen.add((hit.chunk.chunk_id, a))
+                    verdict = self.judge.judge(
+                        sentence, vec, quote=self._trim(sentence), context=previous, section=hit.chunk.section[-1]
+                    )
+                    out.append(Evidence(hit.chunk, verdict))
+                previous = sentence
+        return sorted(out, key=lambda e: -e.score)
+
+    def _trim(self, sentence: str) -> str:
+        """A long sentence is cut to the run of clauses (at most three) that holds the most evidence:
+        a number meeting the question's constraint first, then term coverage, then any number."""
+        if len(sentence) <= MAX_QUOTE:
+            return sentence
+        clauses = [m.group(0) for m in CLAUSE.finditer(sentence)]
+        best, best_score = sentence[:MAX_QUOTE], -1.0
+        for i in range(len(clauses)):
+            for j in range(i + 1, min(i + 3, len(clauses)) + 1):
+                text = "".join(clauses[i:j]).strip().rstrip(",，;；")
+                has_qty = any(q.measure for q in quantities_in(text))
+                score = self.judge.coverage(text) + 0.3 * has_qty + 1.0 * self.judge.meets(text) - 0.001 * len(text)
+                if score > best_score and text in sentence:
+                    best, best_score = text, score
+        return best
+
+    def answerable(self, e: Evidence) -> bool:
+        return e.verdict.answers
+
+
+class Citations:
+    """Numbers citations in order of first use; the same quote cited twice keeps its number."""
+
+    def __init__(self) -> None:
+        self.items: list[Citation] = []
+
+    def cite(self, e: Evidence) -> str:
+        for c in self.items:
+            if c.chunk.chunk_id == e.chunk.chunk_id and c.quote == e.quote:
+                return f"[{c.n}]"
+        self.items.append(Citation(n=len(self.items) + 1, chunk=e.chunk, quote=e.quote))
+        return f"[{len(self.items)}]"
+
+
+@functools.cache
+def default_glossary() -> Glossary:
+    """The bundled glossary, read once per process: it is immutable package data."""
+    return Glossary()
+
+
+def with_question_scope(ctx: Context, scope: Scope) -> Scope:
+    """The year and kind the question names apply where the caller set none: "2022年的法治政府
+    建设报告中，哪些单位…" asks about those reports only."""
+    qs = ctx.a.scope
+    return Scope(
+        scope.unit,
+        scope.year if scope.year is not None else qs.year,
+        scope.kind or qs.kind,
+        scope.region,
+    )
+
+
+def in_scope(ctx: Context, scope: Scope) -> list[DocEntry]:
+    """The reports a list or comparison reads: the filters, then the level of unit the question lists."""
+    allowed = ctx.retriever.allowed_rows(**scope.kwargs())
+    return [
+        d
+        for d in ctx.retriever.documents
+        if (allowed is None or allowed[d.first]) and ctx.a.scope.admits_level(d.level)
+    ]
+
+
+def missing_zh(ctx: Context, scope: Scope) -> str:
+    what = "".join([f"{scope.year}年的" if scope.year else "", "、".join(ctx.a.scope.levels), scope.kind or ""])
+    return f"已索引的报告中没有{what}报告。"
+
+
+def missing_en(ctx: Context, scope: Scope) -> str:
+    parts = [str(scope.year) if scope.year else "", "/".join(ctx.a.scope.levels), scope.kind or ""]
+    return "No indexed report matches " + " ".join(p for p in parts if p) + "."
+
+
+def unanswerable(ctx: Context, zh: str, en: str, coverage: str = "") -> Answer:
+    lead = "Not found in the indexed reports. " + en if ctx.a.english else "未在已索引的报告中找到答案。" + zh
+    text = lead + (("\n" + coverage) if coverage else "")
+    return Answer(question=ctx.question, kind="unanswerable", text=text)
+
+
+def evidence_by_report(retriever: Retriever, question: str) -> list[tuple[str, str, list[Evidence]]]:
+    """(doc_id, unit, judged evidence best first) per report in the question's own scope: what a
+    "which units" answer chooses from, for calibrating the judge (eval/calibrate.py)."""
+    ctx = Context(retriever, question, retriever.segmenter, default_glossary())
+    return per_report(ctx, with_question_scope(ctx, Scope()))
+
+
+def per_report(ctx: Context, scope: Scope) -> list[tuple[str, str, list[Evidence]]]:
+    """(doc_id, unit, evidence best first) for every report in scope: the whole corpus, not a top-k."""
+    out = []
+    for d in in_scope(ctx, scope):
+        hits = ctx.retriever.search(ctx.question, k=PER_REPORT_DEPTH, doc_ids=[d.doc_id])
+        out.append((d.doc_id, d.unit, ctx.evidence(hits)))
+    return out
+
+
+def coverage_line(
+    ctx: Context,
+    searched: int,
+    qualified: Sequence[str],
+    silent: Sequence[str],
+    noun_zh: str = "符合",
+    noun_en: str = "qualify",
+) -> str:
+    if ctx.a.english:
+        tail = f"; silent: {', '.join(silent)}" if silent else "; every report mentions it"
+        return f"Coverage: searched {searched} reports, {len(qualified)} {noun_en}{tail}."
+    tail = f"；未提及：{'、'.join(silent)}" if silent else "；每份报告都有提及"
+    return f"检索范围：共检索{searched}份报告，{len(qualified)}份{noun_zh}{tail}。"

@@ -1,0 +1,53 @@
+""" "Which units" answers: every report in scope read, two tiers (qualify / 可能相关，请核对), the silent named."""
+
+from __future__ import annotations
+
+from rag.answer.evidence import Citations, Context, Evidence, coverage_line, per_report, unanswerable
+from rag.records import Answer
+from rag.retrieve import Scope
+
+
+def aggregate(ctx: Context, scope: Scope) -> Answer:
+    cites = Citations()
+    qualified: list[tuple[str, Evidence]] = []
+    related: list[tuple[str, Evidence]] = []
+    silent: list[str] = []
+    reports = per_report(ctx, scope)
+    best: list[tuple[str, Evidence | None]] = []
+    for _, name, evidence in reports:
+        good = [e for e in evidence if e.verdict.qualifies]
+        near = [e for e in evidence if e.verdict.candidate]
+        pick = good or near
+        best.append((name, pick[0] if pick else None))
+    keep = ctx.judge.standouts([e.verdict for _, e in best if e is not None])
+    kept = iter(keep)
+    for name, e in best:
+        if e is None:
+            silent.append(name)
+        elif next(kept):
+            qualified.append((name, e))
+        else:
+            related.append((name, e))
+    names = [n for n, _ in qualified]
+    coverage = coverage_line(ctx, len(reports), names, silent)
+    if not qualified and not related:
+        return unanswerable(ctx, "没有单位的报告满足这个问题。", "No report meets this question.", coverage)
+    en = ctx.a.english
+    if qualified:
+        lines = ["Units whose reports meet the question:" if en else "符合条件的单位："]
+    else:  # nothing to list, but the reviewer still sees what might qualify
+        lines = ["No report clearly meets the question." if en else "没有报告明确符合条件。"]
+    sep = ": " if en else "："
+    lines += [f"- {n}{sep}{e.quote}{cites.cite(e)}" for n, e in qualified]
+    if related:
+        lines.append("May be relevant, please check:" if en else "可能相关，请核对：")
+        lines += [f"- {n}{sep}{e.quote}{cites.cite(e)}" for n, e in related]
+    lines.append(coverage)
+    return Answer(
+        question=ctx.question,
+        kind="aggregation",
+        text="\n".join(lines),
+        citations=tuple(cites.items),
+        units=tuple(names),
+        candidates=tuple(n for n, _ in related),
+    )
