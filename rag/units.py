@@ -18,6 +18,8 @@ PLACE = re.compile(r"[\u4e00-\u9fff]{1,6}?(区|县|市)(?=[\u4e00-\u9fff]{1,8}(�
 """A district before a town or street (源城区埔前镇 -> 埔前镇), split off only in that case."""
 
 
+DIVISION = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:省|市|区|县|镇|乡|街道)")
+"""One division in a place prefix (重庆市 / 江北区)."""
 DEPARTMENT_OF = re.compile(r"[\u4e00-\u9fff]{1,12}(局|分局|委员会|委|办公室|中心)")
 """What follows a place's name in the name of one of its departments (西城区 + 司法局)."""
 
@@ -56,24 +58,43 @@ PINYIN_SKIP = {"shi", "qu", "zhen"}
 
 def pinyin_aliases(unit: str) -> set[str]:
     """Romanised names used in English questions: 埔前镇 -> "puqian", 车站街道 -> "chezhan"."""
-    from pypinyin import lazy_pinyin
-
     out: set[str] = set()
-    for alias in aliases(unit):
-        core = PLACE_TYPE.sub("", alias)
+    cores = [PLACE_TYPE.sub("", alias) for alias in aliases(unit)]
+    # a department is named by its places: 重庆市江北区规划和自然资源局 -> "chongqing", "jiangbei"
+    at = 0 if re.search(r"(局|分局|委员会|委|中心)$", unit) else -1
+    for m in DIVISION.finditer(unit):
+        if m.start() != at:
+            break
+        cores.append(PLACE_TYPE.sub("", m.group(0)))
+        at = m.end()
+    for core in cores:
         if 2 <= len(core) <= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", core):
-            roman = "".join(lazy_pinyin(core))
-            if roman not in PINYIN_SKIP:
-                out.add(roman)
+            out.update(r for r in _readings(core) if r not in PINYIN_SKIP)
     return out
 
 
+def _readings(word: str) -> set[str]:
+    """Every romanisation of a short name: 长延堡 is "changyanbao" though 长 alone reads zhang."""
+    from pypinyin import Style, lazy_pinyin, pinyin
+
+    options = [sorted(set(p))[:2] for p in pinyin(word, style=Style.NORMAL, heteronym=True)]
+    out = {"".join(lazy_pinyin(word))}
+    combos = [""]
+    for opts in options:
+        combos = [c + o for c in combos for o in opts]
+    return out | set(combos)
+
+
 def mentioned_romanised(text: str, units: Iterable[str]) -> list[str]:
-    """Units named in pinyin in an English question ("Puqian town", "Xia Shan district")."""
+    """Units named in pinyin in an English question ("Puqian town", "Xia Shan district"); where
+    several match, those naming the most places win ("Chongqing's Jiangbei District … Bureau" is
+    the district bureau, not 重庆市人民政府)."""
     squeezed = re.sub(r"[^a-z]+", " ", text.lower())
     words = squeezed.split()
     joined = {"".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)}
-    return [u for u in units if pinyin_aliases(u) & joined]
+    scored = [(len(pinyin_aliases(u) & joined), u) for u in units]
+    best = max((n for n, _ in scored), default=0)
+    return [u for n, u in scored if n and n == best]
 
 
 def resolve(name: str, units: Iterable[str]) -> list[str]:

@@ -51,3 +51,14 @@ def test_provinces_are_named_without_their_type() -> None:
     assert "广西" in aliases("广西壮族自治区人民政府")
     assert "新疆" in aliases("新疆维吾尔自治区人民政府")
     assert "上海" in aliases("上海市人民政府")
+
+
+def test_english_names_a_department_by_its_places() -> None:
+    from rag.units import mentioned_romanised
+
+    units = ["重庆市人民政府", "重庆市江北区规划和自然资源局", "紫金县司法局", "长延堡街道"]
+    q = "How many CPPCC proposals did Chongqing's Jiangbei District Planning and Natural Resources Bureau handle?"
+    assert mentioned_romanised(q, units) == ["重庆市江北区规划和自然资源局"]
+    assert mentioned_romanised("What did the Zijin County Justice Bureau review?", units) == ["紫金县司法局"]
+    # 长 reads chang here, not zhang
+    assert mentioned_romanised("Changyanbao Subdistrict study sessions", units) == ["长延堡街道"]
