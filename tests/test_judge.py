@@ -33,7 +33,7 @@ def test_thresholds_are_the_shipped_data_file() -> None:
         raw["qualify_coverage"],
         raw["min_similarity"],
     )
-    assert set(t.weights) == {"coverage", "similarity", "has_number", "exact_measure", "meets"}
+    assert set(t.weights) == {"coverage", "similarity", "has_number", "exact_measure", "meets", "universal"}
 
 
 def test_stated_rate_qualifies(judge: Judge, e5: E5Encoder) -> None:
@@ -89,3 +89,18 @@ def test_a_synonym_of_the_asked_rate_meets_the_constraint(e5: E5Encoder) -> None
     j = _judge_for("哪些单位的干部参加法律知识考试,通过率是百分之百?", e5)
     v = verdict(j, e5, "领导干部参加法律知识考试,合格率达100%。")
     assert v.meets and v.qualifies
+
+
+def test_english_questions_are_judged_by_the_second_encoder(e5: E5Encoder) -> None:
+    from rag.judge.universal import Universal
+
+    q = "What share of China's cotton output came from Xinjiang in 2024?"
+    a = analyse(q, segmenter=Segmenter(), glossary=Glossary(), unit_aliases=set())
+    j = Judge(a, [t.weight for t in a.terms], e5.encode_queries([q])[0], universal=Universal(q))
+    # 新疆 2025 government work report: e5 ranks the fruit sentence above the cotton one
+    cotton, fruit = "棉花总产568.6万吨、占全国92.2%。", "果蔬产业提质增效，果品产量达到1400万吨，蔬菜产量2313万吨。"
+    j.prepare([cotton, fruit])
+    vc, vf = verdict(j, e5, cotton), verdict(j, e5, fruit)
+    assert vc.universal is not None and vf.universal is not None
+    assert vc.universal > vf.universal and vc.score > vf.score
+    assert "universal" in vc.reason

@@ -11,7 +11,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.judge import Judge, Verdict
+import numpy as np
+import numpy.typing as npt
+
+from rag.judge import Judge, Thresholds, Verdict, thresholds, universal
+from rag.judge.universal import Universal
 from rag.quantities import quantities_in
 from rag.question import Glossary, analyse
 from rag.records import Answer, Chunk, Citation, Hit
@@ -50,15 +54,24 @@ class Evidence:
 class Context:
     """One question against one retriever: the analysis, its judge and the retriever."""
 
-    def __init__(self, retriever: Retriever, question: str, segmenter: Segmenter, glossary: Glossary) -> None:
+    def __init__(
+        self,
+        retriever: Retriever,
+        question: str,
+        segmenter: Segmenter,
+        glossary: Glossary,
+        limits: Thresholds | None = None,
+    ) -> None:
         self.retriever = retriever
         self.question = question
         self.a = analyse(question, segmenter=segmenter, glossary=glossary, unit_aliases=retriever.all_aliases)
         self.weights = [t.weight * max(retriever.rarity(alt) for alt in t.alternatives) for t in self.a.terms]
-        self.judge = Judge(self.a, self.weights, retriever.query_vector(question))
+        limits = limits or thresholds()
+        second = Universal(question) if self.a.english and limits.universal_english and universal.available() else None
+        self.judge = Judge(self.a, self.weights, retriever.query_vector(question), limits=limits, universal=second)
 
     def evidence(self, hits: Sequence[Hit]) -> list[Evidence]:
-        out: list[Evidence] = []
+        items: list[tuple[Chunk, str, npt.NDArray[np.float32], str, str]] = []
         seen: set[tuple[str, int]] = set()
         for hit in hits:
             previous = ""
@@ -66,11 +79,13 @@ class Context:
                 sentence = hit.chunk.text[a:b]
                 if (hit.chunk.chunk_id, a) not in seen and b - a >= 6:
                     seen.add((hit.chunk.chunk_id, a))
-                    verdict = self.judge.judge(
-                        sentence, vec, quote=self._trim(sentence), context=previous, section=hit.chunk.section[-1]
-                    )
-                    out.append(Evidence(hit.chunk, verdict))
+                    items.append((hit.chunk, sentence, vec, self._trim(sentence), previous))
                 previous = sentence
+        self.judge.prepare([quote for _, _, _, quote, _ in items])
+        out = [
+            Evidence(chunk, self.judge.judge(sentence, vec, quote=quote, context=prev, section=chunk.section[-1]))
+            for chunk, sentence, vec, quote, prev in items
+        ]
         return sorted(out, key=lambda e: -e.score)
 
     def _trim(self, sentence: str) -> str:

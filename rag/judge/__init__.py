@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from rag.judge import lexical, numbers, semantic
+from rag.judge.universal import Universal
 from rag.quantities import Quantity
 from rag.question import Analysis
 
@@ -31,6 +32,8 @@ class Thresholds:
     context_credit: float
     candidate_coverage: float
     similarity_margin: float
+    universal_english: bool
+    min_universal: float
     weights: dict[str, float]
 
 
@@ -45,6 +48,8 @@ def thresholds() -> Thresholds:
         float(raw["context_credit"]),
         float(raw["candidate_coverage"]),
         float(raw["similarity_margin"]),
+        bool(raw["universal_english"]),
+        float(raw["min_universal"]),
         {k: float(v) for k, v in raw["weights"].items()},
     )
 
@@ -70,11 +75,15 @@ class Verdict:
     """Close enough that a reviewer should check it ("可能相关，请核对") when nothing qualifies."""
     eligible: bool
     """States what is asked (quoted names, an absence, the numbers): qualifies once covered enough."""
+    universal: float | None = None
+    """Cosine under the second encoder (USE), where the judge asked it (English questions)."""
 
     @property
     def reason(self) -> str:
         """Why, in one line: the figures each backend gave."""
         parts = [f"coverage {self.coverage:.2f}", f"similarity {self.similarity:.2f}"]
+        if self.universal is not None:
+            parts.append(f"universal {self.universal:.2f}")
         if self.quantities:
             parts.append(
                 "constraints met"
@@ -94,11 +103,18 @@ class Judge:
         question_vector: npt.NDArray[np.float32],
         *,
         limits: Thresholds | None = None,
+        universal: Universal | None = None,
     ) -> None:
         self.a = analysis
         self.weights = weights
         self.qvec = question_vector
         self.t = limits or thresholds()
+        self.universal = universal
+
+    def prepare(self, quotes: Sequence[str]) -> None:
+        """Batch what a backend computes per sentence (the second encoder) before judging them."""
+        if self.universal is not None:
+            self.universal.prepare(quotes)
 
     def coverage(self, text: str, section: str = "") -> float:
         return lexical.coverage(self.a.terms, self.weights, text, section)
@@ -121,6 +137,7 @@ class Judge:
         t = self.t
         cov = max(self.coverage(sentence, section), t.context_credit * self.coverage(context + sentence, section))
         sim = semantic.similarity(vector, self.qvec)
+        use = self.universal.similarity(quote) if self.universal is not None else None
         n = numbers.check(self.a, quote)
         w = t.weights
         score = (
@@ -129,12 +146,14 @@ class Judge:
             + w["has_number"] * n.has_number
             + w["exact_measure"] * n.exact_measure
             + w["meets"] * n.meets
+            + (w["universal"] * use if use is not None else 0.0)
         )
         states = lexical.has_required(self.a.terms, context + sentence) and (
             not self.a.negative or lexical.states_absence(quote)
         )
-        answers = states and (cov >= t.min_coverage if self.a.terms else sim >= t.min_similarity)
-        eligible = states and n.meets and (bool(self.a.terms) or sim >= t.min_similarity)
+        related_enough = use >= t.min_universal if use is not None else sim >= t.min_similarity
+        answers = states and (cov >= t.min_coverage if self.a.terms else related_enough)
+        eligible = states and n.meets and (bool(self.a.terms) or related_enough)
         qualifies = eligible and cov >= t.qualify_coverage
         candidate = qualifies or answers or (n.related and cov > 0) or cov >= t.candidate_coverage
         return Verdict(
@@ -151,4 +170,5 @@ class Judge:
             qualifies,
             candidate,
             eligible,
+            use,
         )
