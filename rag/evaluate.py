@@ -199,6 +199,10 @@ def _unit_scores(gold: Sequence[str], predicted: Sequence[str]) -> tuple[float, 
 
 
 def _claim_numbers(answer: Answer) -> tuple[int, int]:
+    """(numbers claimed, numbers in a cited quote); a refusal claims nothing from a report (its
+    years say which reports are indexed)."""
+    if answer.kind == "unanswerable":
+        return 0, 0
     quoted = set().union(*(numbers_in(c.quote) for c in answer.citations)) if answer.citations else set()
     total = supported = 0
     for line in answer.text.splitlines():

@@ -47,12 +47,34 @@ MEASURES = (
     "%",
 )
 """Measure words after a count, longest first so 人次 wins over 人 and 场次 over 场."""
+COMPARABLE_MEASURES = (
+    frozenset({"条", "篇"}),
+    frozenset({"件", "宗", "份", "起"}),
+    frozenset({"人", "名"}),
+    frozenset({"次", "场", "场次", "期"}),
+)
+"""Measures that count the same things in different reports and questions: a document is 篇 in one
+report and 条 in another, a tender file 份 in a question and 件 in the report."""
+
+
+def same_measure(a: str, b: str) -> bool:
+    """万元 and 亿元 are 元 once the multiplier is applied, as quantities_in does."""
+    a, b = a.removeprefix("万").removeprefix("亿"), b.removeprefix("万").removeprefix("亿")
+    return a == b or any(a in g and b in g for g in COMPARABLE_MEASURES)
+
+
 MULTIPLIERS = {"万": 10_000.0, "亿": 100_000_000.0}
 QUANTITY = re.compile(
     r"(?P<num>\d+(?:\.\d+)?)\s*(?P<approx>余|多)?\s*(?P<mult>[万亿](?![元]))?\s*(?P<approx2>余|多)?\s*"
     r"(?P<measure>" + "|".join(map(re.escape, MEASURES)) + r")?"
 )
 PERCENT_WORDS = re.compile(r"百分之(百|[零一二两三四五六七八九十]{1,3})")
+CN_COUNT = re.compile(
+    r"(?<![第初一二两三四五六七八九十百千])([一二两三四五六七八九十]{1,3})("
+    + "|".join(map(re.escape, (m for m in MEASURES if m != "%")))
+    + r")"
+)
+"""A count in Chinese numerals with its measure (两项, 十二次); 第三次 and 初二 are ordinals."""
 CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CITATION = re.compile(r"\[\d+\]")
 
@@ -92,6 +114,10 @@ def quantities_in(text: str) -> list[Quantity]:
         out.append(Quantity(value, measure, m.group(0).strip(), m.start(), m.end()))
     for m in PERCENT_WORDS.finditer(text):
         out.append(Quantity(_chinese_number(m.group(1)), "%", m.group(0), m.start(), m.end()))
+    for m in CN_COUNT.finditer(text):  # 两项关键报表, 三次 — not 一 alone (一批, 一次性 are idioms)
+        value = _chinese_number(m.group(1))
+        if value >= 2 and not any(q.start < m.end() and m.start() < q.end for q in out):
+            out.append(Quantity(value, m.group(2), m.group(0), m.start(), m.end()))
     return sorted(out, key=lambda q: q.start)
 
 

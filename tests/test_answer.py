@@ -164,3 +164,14 @@ class TestFaithfulness:
             for line in a.text.splitlines():
                 if line.startswith(("-", "据", "According")):
                     assert line.rstrip("。.").endswith("]"), line
+
+
+class TestNearMisses:
+    def test_a_year_the_unit_has_no_report_for_is_refused_with_the_years_it_has(self, retriever: Retriever) -> None:
+        # 埔前镇 is indexed for 2024 only (seeds/004)
+        a = ask(retriever, "埔前镇2022年共受理矛盾纠纷多少宗?")
+        assert a.kind == "unanswerable" and "2022" in a.text and "2024年" in a.text
+
+    def test_a_count_in_another_measure_word_answers_when_it_counts_the_asked_thing(self, retriever: Retriever) -> None:
+        a = ask(retriever, "河东区为给基层减负,定期报表只留下了几张?")
+        assert a.kind == "lookup" and "两项关键报表" in a.citations[0].quote

@@ -36,3 +36,15 @@ def test_weights_and_areas_are_measures() -> None:
     (q,) = [q for q in quantities_in("粮食总产1142亿斤,再创历史新高") if q.measure]
     assert (q.value, q.measure) == (1142 * 100_000_000, "斤")
     assert [q.measure for q in quantities_in("新建高标准农田550万亩") if q.measure] == ["亩"]
+
+
+def test_counts_in_chinese_numerals_but_not_ordinals_or_idioms() -> None:
+    from rag.quantities import quantities_in
+
+    def found(text: str) -> list[tuple[float, str]]:
+        return [(q.value, q.measure) for q in quantities_in(text)]
+
+    assert found("仅保留两项关键报表") == [(2.0, "项")]  # 河东区 (seeds/002)
+    assert found("组织二十三次培训") == [(23.0, "次")]
+    assert found("第五十条第四项规定") == []
+    assert found("一次性告知") == []

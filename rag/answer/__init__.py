@@ -80,11 +80,27 @@ def _lookup(ctx: Context, scope: Scope) -> Answer:
     hits = ctx.retriever.search(ctx.question, k=LOOKUP_DEPTH, **scope.kwargs())
     if named:
         hits = [h for h in hits if h.chunk.unit in named] or hits
+    year = ctx.a.scope.year if scope.year is None else None
+    covered = sorted({d.year for d in ctx.retriever.documents if d.unit in named and d.year is not None})
+    other_year = bool(named and year is not None and covered and year not in covered)
+    if named and year in covered:
+        hits = [h for h in hits if h.chunk.year == year] or hits
     candidates = [e for e in ctx.evidence(hits) if ctx.answerable(e)]
     if ctx.a.wants_number:
         candidates = [e for e in candidates if e.verdict.has_number]
+    if ctx.a.measure:
+        candidates = [e for e in candidates if e.verdict.exact_measure]
     if ctx.a.constraints:
         candidates = [e for e in candidates if e.verdict.meets]
+    if other_year:  # 东城区2023年… with only its 2024 report: a sentence must name that year itself
+        candidates = [e for e in candidates if str(year) in e.quote]
+        if not candidates:
+            have = "、".join(f"{y}年" for y in covered)
+            return unanswerable(
+                ctx,
+                f"已索引的报告中没有{'、'.join(named)}{year}年的报告（已索引：{have}）。",
+                f"No indexed report of {', '.join(named)} covers {year} (indexed: {', '.join(map(str, covered))}).",
+            )
     if not candidates:
         return unanswerable(ctx, "相关段落没有回答这个问题的内容。", "No passage answers this question.")
     best = candidates[0]

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 
 from rag.answer.evidence import Citations, Context, Evidence, coverage_line, per_report, unanswerable
-from rag.quantities import Quantity
+from rag.quantities import Quantity, same_measure
 from rag.question import Term
 from rag.records import Answer
 from rag.retrieve import Scope
@@ -50,18 +50,16 @@ def _position(term: Term, text: str) -> tuple[int, int] | None:
     return min(found) if found else None
 
 
-COMPARABLE_MEASURES = ({"条", "篇"}, {"件", "宗"}, {"人", "名"})
-"""Measures compared with a note: a document counted as 篇 in one report is 条 in another."""
-
-
 def _like_with_like(ctx: Context, rows: list[_Row]) -> tuple[list[_Row], list[_Row]]:
     """Rows in the question's measure (or the measure most rows state), and the rest: a rate is never
     ranked against a count. 篇 and 条 (件/宗, 人/名) rank together, marked in the answer."""
     if not rows:
         return rows, []
     wanted = ctx.a.measure or Counter(q.measure for _, q, _ in rows).most_common(1)[0][0]
-    near = next((g for g in COMPARABLE_MEASURES if wanted in g), {wanted})
-    return [r for r in rows if r[1].measure in near], [r for r in rows if r[1].measure not in near]
+    return (
+        [r for r in rows if same_measure(r[1].measure, wanted)],
+        [r for r in rows if not same_measure(r[1].measure, wanted)],
+    )
 
 
 def compare(ctx: Context, scope: Scope) -> Answer:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rag.quantities import Quantity, quantities_in
+from rag.quantities import Quantity, quantities_in, same_measure
 from rag.question import Analysis
 
 CONSTRAINT_WINDOW = 12
@@ -35,8 +35,13 @@ def check(a: Analysis, quote: str) -> NumberCheck:
     qtys = tuple(q for q in quantities_in(quote) if q.measure)
     ok = meets(a, quote, qtys)
     related = bool(a.constraints) and not ok and any(c.same_number(q) for c in a.constraints for q in qtys)
-    counts = [q for q in qtys if q.is_percent == a.wants_percent or (a.wants_percent and not a.measure)]
-    exact = any(q.measure == a.measure for q in counts) if a.measure else bool(counts)
+    # a rate asked is answered by a rate ("采纳率" is not "提供法律意见226条")
+    counts = [q for q in qtys if q.is_percent == a.wants_percent]
+    exact = (
+        any(same_measure(q.measure, a.measure) or _counts_a_term(a, quote, q) for q in counts)
+        if a.measure
+        else bool(counts)
+    )
     return NumberCheck(
         quantities=qtys,
         meets=ok,
@@ -44,3 +49,14 @@ def check(a: Analysis, quote: str) -> NumberCheck:
         has_number=bool(counts) if a.wants_number else False,
         exact_measure=exact if a.wants_number else False,
     )
+
+
+COUNTED_WINDOW = 6
+"""Characters after a number in which the noun it counts stands (两项关键报表)."""
+
+
+def _counts_a_term(a: Analysis, quote: str, q: Quantity) -> bool:
+    """The number counts what the question asks about, in another measure word: "几张报表" is
+    answered by "两项关键报表", not by "20个工作日"."""
+    after = quote[q.end : q.end + COUNTED_WINDOW]
+    return any(len(alt) >= 2 and alt in after for t in a.terms for alt in t.alternatives)

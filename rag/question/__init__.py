@@ -263,7 +263,7 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
         english=english,
         terms=tuple(terms),
         constraints=constraints,
-        wants_number=bool(WANTS_NUMBER.search(q)) or kind == "comparison",
+        wants_number=bool(WANTS_NUMBER.search(q)) or kind == "comparison" or bool(ASKED_MEASURE.search(q)),
         wants_percent=bool(WANTS_PERCENT.search(q)),
         measure=_asked_measure(q),
         direction=direction,
