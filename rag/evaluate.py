@@ -208,6 +208,8 @@ def _claim_numbers(answer: Answer) -> tuple[int, int]:
     for line in answer.text.splitlines():
         if line.startswith(COVERAGE_PREFIXES + NOTE_PREFIXES):
             continue
+        for c in answer.citations:  # unit names are labels (Content-2793487, 新建文本文档 (2))
+            line = line.replace(c.chunk.unit, " ")
         for value in numbers_in(REPORT_YEAR.sub(" ", line)):
             total += 1
             supported += value in quoted

@@ -111,7 +111,8 @@ def quantities_in(text: str) -> list[Quantity]:
         if measure in ("万元", "亿元"):
             value *= MULTIPLIERS[measure[0]]
             measure = "元"
-        out.append(Quantity(value, measure, m.group(0).strip(), m.start(), m.end()))
+        # 297.1亿 is 29710000000, not 29710000000.000004: values compare equal however they are written
+        out.append(Quantity(round(value, 4), measure, m.group(0).strip(), m.start(), m.end()))
     for m in PERCENT_WORDS.finditer(text):
         out.append(Quantity(_chinese_number(m.group(1)), "%", m.group(0), m.start(), m.end()))
     for m in CN_COUNT.finditer(text):  # 两项关键报表, 三次 — not 一 alone (一批, 一次性 are idioms)
