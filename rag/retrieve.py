@@ -166,6 +166,11 @@ class Retriever:
         df = min(self._lexical.doc_freq(t) for t in tokens)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
+    def occurs(self, term: str) -> bool:
+        """Whether any indexed chunk holds every token of the term."""
+        tokens = self._segmenter.tokens(term) or [term]
+        return min(self._lexical.doc_freq(t) for t in tokens) > 0
+
     def report(self, doc_id: str) -> Report:
         return self._files.report(doc_id)
 

@@ -48,3 +48,10 @@ def test_counts_in_chinese_numerals_but_not_ordinals_or_idioms() -> None:
     assert found("组织二十三次培训") == [(23.0, "次")]
     assert found("第五十条第四项规定") == []
     assert found("一次性告知") == []
+
+
+def test_days_and_ages_are_measures() -> None:
+    from rag.quantities import quantities_in
+
+    assert [(q.value, q.measure) for q in quantities_in("空气质量优良天数290天")] == [(290.0, "天")]
+    assert [(q.value, q.measure) for q in quantities_in("人均预期寿命78.5岁")] == [(78.5, "岁")]

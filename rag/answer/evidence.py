@@ -17,7 +17,7 @@ import numpy.typing as npt
 from rag.judge import Judge, Thresholds, Verdict, thresholds, universal
 from rag.judge.universal import Universal
 from rag.quantities import quantities_in
-from rag.question import Glossary, analyse
+from rag.question import Glossary, Term, analyse
 from rag.records import Answer, Chunk, Citation, Hit
 from rag.retrieve import Retriever, Scope
 from rag.segmentation import Segmenter
@@ -51,6 +51,13 @@ class Evidence:
         return self.verdict.score
 
 
+def _rarity(retriever: Retriever, term: Term) -> float:
+    """The rarest way the indexed reports write the term; a synonym no report uses (当官的 for 领导干部)
+    does not count, or it would make the term the heaviest of the question."""
+    used = [alt for alt in term.alternatives if retriever.occurs(alt)]
+    return max(retriever.rarity(alt) for alt in (used or term.words))
+
+
 class Context:
     """One question against one retriever: the analysis, its judge and the retriever."""
 
@@ -65,7 +72,9 @@ class Context:
         self.retriever = retriever
         self.question = question
         self.a = analyse(question, segmenter=segmenter, glossary=glossary, unit_aliases=retriever.all_aliases)
-        self.weights = [t.weight * max(retriever.rarity(alt) for alt in t.alternatives) for t in self.a.terms]
+        # a term weighs what the question's own word weighs: a synonym (当官的 for 领导干部) that no
+        # report uses must not make the term the rarest of the question
+        self.weights = [t.weight * _rarity(retriever, t) for t in self.a.terms]
         limits = limits or thresholds()
         second = Universal(question) if self.a.english and limits.universal_english and universal.available() else None
         self.judge = Judge(self.a, self.weights, retriever.query_vector(question), limits=limits, universal=second)

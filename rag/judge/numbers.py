@@ -36,7 +36,7 @@ def check(a: Analysis, quote: str) -> NumberCheck:
     ok = meets(a, quote, qtys)
     related = bool(a.constraints) and not ok and any(c.same_number(q) for c in a.constraints for q in qtys)
     # a rate asked is answered by a rate ("采纳率" is not "提供法律意见226条")
-    counts = [q for q in qtys if q.is_percent == a.wants_percent]
+    counts = [q for q in qtys if q.is_percent == a.wants_percent or a.either_number]
     exact = (
         any(same_measure(q.measure, a.measure) or _counts_a_term(a, quote, q) for q in counts)
         if a.measure

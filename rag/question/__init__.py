@@ -40,6 +40,12 @@ WANTS_NUMBER = re.compile(
     r"\b(rate|percentage|share|number of|amount)\b",
     re.I,
 )
+WANTS_CODE = re.compile(
+    r"(电话|号码|热线|邮编|邮政编码|网址|传真|地址|编号)(是|为)?多少|\b(phone|telephone|hotline|fax|postcode)\b", re.I
+)
+"""A number that is a code, not a count (咨询电话是多少): any digits answer it."""
+CHANGE = re.compile(r"比上年|较上年|同比|比去年|(增长|下降|减少|增加|少|多)了?多少|\bcompared with\b", re.I)
+"""A change asked (比上年少了多少): a count or a rate answers it."""
 WANTS_PERCENT = re.compile(r"率|比例|满意度|百分之|增速|增幅|\b(rate|percentage|share|growth)\b", re.I)
 AT_LEAST = re.compile(r"以上|超过|不少于|不低于|至少|达到|达|高于|多于|\b(at least|over|more than|above|reach(ed)?)\b")
 AT_MOST = re.compile(r"以下|不足|少于|低于|不超过|至多|\b(at most|under|less than|below|fewer than)\b")
@@ -113,6 +119,14 @@ QUESTION_WORDS = frozenset(
         "哪一年",
         "变化",
         "这两年",
+        "名字",
+        "名称",
+        "叫什么",
+        "数量",
+        "数目",
+        "总数",
+        "比上年",
+        "上年",
     ]
 )
 """Words of the question's frame that no evidence sentence needs to repeat."""
@@ -153,9 +167,16 @@ class Term:
     alternatives: tuple[str, ...]
     parts: tuple[str, ...] = ()
     weight: float = 1.0
+    own: int = 0
+    """How many leading alternatives are the question's own words (the rest are synonyms); 0: all."""
     required: bool = False
     """Quoted in the question (“八五”普法, “3·15”): no sentence without it answers, however much else
     it shares; matched without the marks it is written with (3·15 = 3.15)."""
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The question's own words for the term, without the synonyms added to it."""
+        return self.alternatives[: self.own] if self.own else self.alternatives
 
     def found_in(self, text: str) -> bool:
         if any(a in text for a in self.alternatives):
@@ -203,6 +224,8 @@ class Analysis:
     direction: Literal["max", "min"]
     unknown_places: tuple[str, ...]
     scope: QuestionScope = field(default_factory=QuestionScope)
+    either_number: bool = False
+    """A change is asked (比上年少了多少): a count or a rate will do."""
     negative: bool = False
     """The question asks for an absence (没出过, 未发生, 未收到): evidence must state one."""
     """The level, kind and year of report the question's own words restrict it to."""
@@ -253,7 +276,7 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
     unquoted = QUOTED.sub(" ", stripped)
     if not english:  # "“三项制度”(行政执法公示、…)": a gloss in brackets explains, evidence need not repeat it
         unquoted = GLOSS.sub(" ", unquoted)
-    terms = [Term((w, *synonyms(w)), required=True) for w in dict.fromkeys(quoted)]
+    terms = [Term((w, *synonyms(w)), own=1, required=True) for w in dict.fromkeys(quoted)]
     terms += [t for t in _terms(unquoted, segmenter, glossary) if not any(t.alternatives[0] in w for w in quoted)]
     constraints = tuple(_constraints(stripped, segmenter, glossary))
     direction: Literal["max", "min"] = "min" if re.search(r"最少|最低|更少|更低|最小|least|lowest|fewer", q) else "max"
@@ -263,8 +286,10 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
         english=english,
         terms=tuple(terms),
         constraints=constraints,
-        wants_number=bool(WANTS_NUMBER.search(q)) or kind == "comparison" or bool(ASKED_MEASURE.search(q)),
+        wants_number=not WANTS_CODE.search(q)
+        and (bool(WANTS_NUMBER.search(q)) or kind == "comparison" or bool(ASKED_MEASURE.search(q))),
         wants_percent=bool(WANTS_PERCENT.search(q)),
+        either_number=bool(CHANGE.search(q)),
         measure=_asked_measure(q),
         direction=direction,
         unknown_places=tuple(_unknown_places(question, unit_aliases)),
@@ -319,7 +344,7 @@ def _terms(text: str, segmenter: Segmenter, glossary: Glossary) -> list[Term]:
     unique: dict[tuple[str, ...], Term] = {}
     for t in out:
         expanded = tuple(dict.fromkeys(a2 for a in t.alternatives for a2 in (a, *synonyms(a))))
-        unique.setdefault(t.alternatives, Term(expanded, t.parts, t.weight))
+        unique.setdefault(t.alternatives, Term(expanded, t.parts, t.weight, own=len(t.alternatives)))
     return list(unique.values())
 
 

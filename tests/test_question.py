@@ -1,0 +1,37 @@
+"""What a question asks, read from its words (rag.question): number kinds, synonyms, quoted names."""
+
+from __future__ import annotations
+
+from rag.question import Analysis, Glossary, analyse
+from rag.segmentation import Segmenter
+
+
+def _a(question: str) -> Analysis:
+    return analyse(question, segmenter=Segmenter(), glossary=Glossary(), unit_aliases=set())
+
+
+def test_a_phone_number_is_a_code_not_a_count() -> None:
+    assert not _a("长通街道办事处办公室的咨询电话是多少?").wants_number
+    assert _a("长通街道主动公开政府信息多少条?").wants_number
+
+
+def test_a_change_accepts_a_count_or_a_rate() -> None:
+    a = _a("内蒙古2024年上访的数量比上年少了多少?")
+    assert a.either_number and a.wants_number and not a.wants_percent
+
+
+def test_colloquial_words_match_the_reports_words() -> None:
+    a = _a("辽宁省政府2024年处理完了多少件行政复议案子?")
+    alternatives = {alt for t in a.terms for alt in t.alternatives}
+    assert {"办结", "案件"} <= alternatives
+
+
+def test_frame_words_are_not_terms() -> None:
+    a = _a("绥阳县小关乡政府的微信公众号叫什么名字?")
+    assert all("名字" not in t.alternatives for t in a.terms)
+
+
+def test_a_quoted_name_is_one_required_term_with_its_synonyms() -> None:
+    a = _a("哪些政府信息公开年报提到落实“三审三校”制度?")
+    (quoted,) = [t for t in a.terms if t.required]
+    assert quoted.words == ("三审三校",) and "三审三校制度" in quoted.alternatives
