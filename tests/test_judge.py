@@ -104,3 +104,23 @@ def test_english_questions_are_judged_by_the_second_encoder(e5: E5Encoder) -> No
     assert vc.universal is not None and vf.universal is not None
     assert vc.universal > vf.universal and vc.score > vf.score
     assert "universal" in vc.reason
+
+
+def test_a_number_belongs_to_the_topic_of_its_own_clause(e5: E5Encoder) -> None:
+    j = _judge_for("哪些省份2024年经济增速超过了6%?", e5)
+    # 河北省 2025 government work report: 7.5% is the growth of industry, not of the economy
+    assert not verdict(j, e5, "全省生产总值增长5.4%，规上工业增加值增长7.5%。").meets
+    assert verdict(j, e5, "全疆地区生产总值同比增长6.1%、突破2万亿元大关").meets
+
+
+def test_below_excludes_the_number_and_a_target_is_not_a_result(e5: E5Encoder) -> None:
+    j = _judge_for("哪些省份2024年地区生产总值增速低于5%?", e5)
+    assert not verdict(j, e5, "全市生产总值增长5%，城市经济规模进入了5万亿元以上的新阶段。").meets
+    assert not verdict(j, e5, "主要预期目标是：地区生产总值增长4.5%左右。").meets
+    assert verdict(j, e5, "全省生产总值增长2.7%").meets
+
+
+def test_a_list_asking_how_many_needs_a_number(e5: E5Encoder) -> None:
+    j = _judge_for("哪些省份报告了办理法律援助案件多少件?", e5)
+    assert not verdict(j, e5, "健全法律援助制度,方便群众办理法律援助案件。").qualifies
+    assert verdict(j, e5, "完善公共法律服务体系，办理法律援助案件7.6万件。").qualifies

@@ -153,7 +153,9 @@ class Judge:
         )
         related_enough = use >= t.min_universal if use is not None else sim >= t.min_similarity
         answers = states and (cov >= t.min_coverage if self.a.terms else related_enough)
-        eligible = states and n.meets and (bool(self.a.terms) or related_enough)
+        # "which provinces report how many legal aid cases": a list that asks a number needs one
+        counted = n.has_number or not (self.a.wants_number and self.a.kind == "aggregation" and not self.a.constraints)
+        eligible = states and n.meets and counted and (bool(self.a.terms) or related_enough)
         qualifies = eligible and cov >= t.qualify_coverage
         candidate = qualifies or answers or (n.related and cov > 0) or cov >= t.candidate_coverage
         return Verdict(

@@ -6,6 +6,7 @@ the same number for another measure is related, not meeting.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rag.quantities import Quantity, quantities_in, same_measure
@@ -24,10 +25,39 @@ class NumberCheck:
     exact_measure: bool
 
 
+PLANNED = re.compile(r"预期目标|目标是|目标为|力争|计划|拟|将要|争取")
+"""Words that make the numbers after them a target, not a result (预期目标是：增长5%左右)."""
+
+
+CLAUSE_END = re.compile(r"[，,；;。：:]")
+
+
+def _topic_window(text: str, start: int, subject: tuple[str, ...]) -> str:
+    """Where the subject's topic must stand: when the number's own clause names something before the
+    subject ("规上工业增加值增长7.5%"), that clause only, so 7.5% is not a growth of the 生产总值 of the
+    clause before; when the clause opens with the subject ("成功率达100%"), two windows back."""
+    window = text[max(0, start - 2 * CONSTRAINT_WINDOW) : start]
+    ends = list(CLAUSE_END.finditer(window))
+    clause = window[ends[-1].end() :] if ends else window
+    at = min((clause.find(s) for s in subject if s in clause), default=-1)
+    head = clause[:at] if at > 0 else ""
+    return clause if len(re.sub(r"[^\u4e00-\u9fff]", "", head)) >= 2 else window
+
+
 def meets(a: Analysis, text: str, quantities: tuple[Quantity, ...] | None = None) -> bool:
+    """Every constraint holds for some stated result: the number, about the subject, not a target."""
     qtys = quantities if quantities is not None else tuple(q for q in quantities_in(text) if q.measure)
+    results = [q for q in qtys if not PLANNED.search(text[: q.start])]
     return all(
-        any(c.holds(q, text[max(0, q.start - CONSTRAINT_WINDOW) : q.start]) for q in qtys) for c in a.constraints
+        any(
+            c.holds(
+                q,
+                text[max(0, q.start - CONSTRAINT_WINDOW) : q.start],
+                _topic_window(text, q.start, c.subject),
+            )
+            for q in results
+        )
+        for c in a.constraints
     )
 
 

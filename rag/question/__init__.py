@@ -49,6 +49,10 @@ CHANGE = re.compile(r"比上年|较上年|同比|比去年|(增长|下降|减少
 WANTS_PERCENT = re.compile(r"率|比例|满意度|百分之|增速|增幅|\b(rate|percentage|share|growth)\b", re.I)
 AT_LEAST = re.compile(r"以上|超过|不少于|不低于|至少|达到|达|高于|多于|\b(at least|over|more than|above|reach(ed)?)\b")
 AT_MOST = re.compile(r"以下|不足|少于|低于|不超过|至多|\b(at most|under|less than|below|fewer than)\b")
+STRICT = re.compile(
+    r"(?<!不)(?:超过|高于|多于|少于|低于)|不足|\b(more than|over|above|less than|below|under|fewer than)\b"
+)
+"""Comparators that exclude the number itself: 低于5% is not 5%, 超过2000条 is not 2000条."""
 QUESTION_WORDS = frozenset(
     [
         "单位",
@@ -191,20 +195,29 @@ class Term:
 class Constraint:
     """A number the evidence must state: op value (percent or with a measure), about `subject`."""
 
-    op: Literal[">=", "<=", "=="]
+    op: Literal[">=", "<=", ">", "<", "=="]
     value: float
     measure: str
     subject: tuple[str, ...]
+    topic: tuple[str, ...] = ()
+    """What the subject is of, where the question names it in one compound (经济 of 经济增速超过6%):
+    "工业增加值增长7%" is a growth of something else."""
 
-    def holds(self, q: Quantity, context: str) -> bool:
+    def holds(self, q: Quantity, context: str, wide: str = "") -> bool:
         if self.measure and q.measure != self.measure:
             return False
         if self.subject and not any(s in context for s in self.subject):
+            return False
+        if self.topic and not any(t in (wide or context) for t in self.topic):
             return False
         if self.op == ">=":
             return q.value >= self.value
         if self.op == "<=":
             return q.value <= self.value
+        if self.op == ">":
+            return q.value > self.value
+        if self.op == "<":
+            return q.value < self.value
         return q.value == self.value
 
     def same_number(self, q: Quantity) -> bool:
@@ -355,30 +368,37 @@ def _constraints(text: str, segmenter: Segmenter, glossary: Glossary) -> list[Co
             continue
         before = text[max(0, qty.start - 12) : qty.start]
         after = text[qty.end : qty.end + 30]
-        op: Literal[">=", "<=", "=="] = "=="
+        op: Literal[">=", "<=", ">", "<", "=="] = "=="
+        strict = bool(STRICT.search(after[:6]) or STRICT.search(before[-8:]))
         if AT_MOST.search(after[:6]) or AT_MOST.search(before[-8:]):
-            op = "<="
+            op = "<" if strict else "<="
         elif AT_LEAST.search(after[:6]) or AT_LEAST.search(before[-8:]) or qty.is_percent:
-            op = ">="
-        subject = _subject(before, after, segmenter, glossary)
-        out.append(Constraint(op, qty.value, qty.measure, subject))
+            op = ">" if strict else ">="
+        subject, topic = _subject(before, after, segmenter, glossary)
+        out.append(Constraint(op, qty.value, qty.measure, subject, topic))
     return out
 
 
-def _subject(before: str, after: str, segmenter: Segmenter, glossary: Glossary) -> tuple[str, ...]:
-    """What the number is about: the nearest content word before it (成功率达到100%), in English
-    the glossary terms next to it (100% mediation success)."""
+def _subject(
+    before: str, after: str, segmenter: Segmenter, glossary: Glossary
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(subject, topic) of a number: the nearest content word before it (成功率达到100%) and the noun
+    it is compounded with (经济 of 经济增速); in English the glossary terms next to it."""
     if has_chinese(before):
         words = [
             w
             for w in segmenter.words(before)
-            if has_chinese(w) and w not in QUESTION_WORDS and not AT_LEAST.fullmatch(w)
+            if has_chinese(w) and w not in QUESTION_WORDS and not AT_LEAST.fullmatch(w) and not AT_MOST.fullmatch(w)
         ]
         if words:
             last = words[-1]
-            return (last, *synonyms(last), *[p for p in segmenter.tokens(last) if len(p) >= 2 and p != last][-1:])
+            subject = (last, *synonyms(last), *[p for p in segmenter.tokens(last) if len(p) >= 2 and p != last][-1:])
+            head = words[-2] if len(words) >= 2 and (words[-2] + last) in before else ""
+            parts = [p for p in segmenter.tokens(head) if len(p) >= 2 and p != head][-1:]  # 学法考试 -> 考试
+            topic = (head, *synonyms(head), *parts) if len(head) >= 2 else ()
+            return subject, topic
     near = glossary.terms(before[-30:] + " " + after[:30])
-    return tuple(a for _, t in near for a in t.alternatives)
+    return tuple(a for _, t in near for a in t.alternatives), ()
 
 
 def _asked_measure(q: str) -> str:

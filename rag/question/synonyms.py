@@ -13,6 +13,9 @@ from importlib import resources
 
 NEGATION_ASKED = re.compile(
     r"(?:没有?|未|无|从未|不曾|从没|零)(?:出过|发生过?|出现过?|收到过?|接到过?|产生过?|有过)|没出|零发生"
+    r"|\b(?:received|had|saw|reported|recorded|handled)\s+no\b|\bno\s+(?:major\s+|serious\s+)?\w+\s+(?:were|was|occurred)\b"
+    r"|\bnever\b|\bzero\b|\bwithout any\b",
+    re.I,
 )
 """A question asking for an absence: 没出过事故, 未发生…事故, 未收到申请."""
 NEGATION_STATED = re.compile(r"未|没有|无|零|不存在|杜绝|(?<![\d.])0\s*(?:件|起|次|条|人|个|宗|例)")
