@@ -124,3 +124,10 @@ def test_a_list_asking_how_many_needs_a_number(e5: E5Encoder) -> None:
     j = _judge_for("哪些省份报告了办理法律援助案件多少件?", e5)
     assert not verdict(j, e5, "健全法律援助制度,方便群众办理法律援助案件。").qualifies
     assert verdict(j, e5, "完善公共法律服务体系，办理法律援助案件7.6万件。").qualifies
+
+
+def test_a_question_about_all_needs_a_statement_about_all(e5: E5Encoder) -> None:
+    j = _judge_for("哪些单位说收到的信息公开申请都已按时答复了?", e5)
+    assert j.a.every
+    assert not verdict(j, e5, "不断优化办理流程,及时准确答复信息公开申请。").qualifies
+    assert verdict(j, e5, "收到依申请公开信息16件,已全部按期限答复办结。").qualifies

@@ -13,18 +13,20 @@ def aggregate(ctx: Context, scope: Scope) -> Answer:
     related: list[tuple[str, Evidence]] = []
     silent: list[str] = []
     reports = per_report(ctx, scope)
-    best: list[tuple[str, Evidence | None]] = []
-    for _, name, evidence in reports:
+    level = {d.doc_id: d.level for d in ctx.retriever.documents}
+    best: list[tuple[str, str, Evidence | None]] = []
+    for doc_id, name, evidence in reports:
         good = [e for e in evidence if e.verdict.qualifies]
         near = [e for e in evidence if e.verdict.candidate]
         pick = good or near
-        best.append((name, pick[0] if pick else None))
-    keep = ctx.judge.standouts([e.verdict for _, e in best if e is not None])
+        best.append((doc_id, name, pick[0] if pick else None))
+    keep = ctx.judge.standouts([e.verdict for _, _, e in best if e is not None])
     kept = iter(keep)
-    for name, e in best:
+    for doc_id, name, e in best:
         if e is None:
             silent.append(name)
-        elif next(kept):
+        # "哪些街道…": a report whose level is unknown is shown to check, never claimed to be one
+        elif next(kept) and (level.get(doc_id) or not ctx.a.scope.levels):
             qualified.append((name, e))
         else:
             related.append((name, e))

@@ -148,8 +148,10 @@ class Judge:
             + w["meets"] * n.meets
             + (w["universal"] * use if use is not None else 0.0)
         )
-        states = lexical.has_required(self.a.terms, context + sentence) and (
-            not self.a.negative or lexical.states_absence(quote)
+        states = (
+            lexical.has_required(self.a.terms, context + sentence)
+            and (not self.a.negative or lexical.states_absence(quote))
+            and (not self.a.every or lexical.states_every(quote))
         )
         related_enough = use >= t.min_universal if use is not None else sim >= t.min_similarity
         answers = states and (cov >= t.min_coverage if self.a.terms else related_enough)

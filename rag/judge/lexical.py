@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rag.question import Term
-from rag.question.synonyms import NEGATION_STATED
+from rag.question.synonyms import EVERY_STATED, NEGATION_STATED
 
 
 def coverage(terms: Sequence[Term], weights: Sequence[float], text: str, section: str = "") -> float:
@@ -32,3 +32,8 @@ def states_absence(text: str) -> bool:
     """The text states that something did not happen (未发生, 没有发生, 无伤亡, “零发生”, 0件):
     a question asking for an absence is not answered by a plan to prevent it."""
     return NEGATION_STATED.search(text) is not None
+
+
+def states_every(text: str) -> bool:
+    """The text says it of all (全部办结, 均已按期答复, 100%): "都已按时答复" is not "及时答复"."""
+    return EVERY_STATED.search(text) is not None

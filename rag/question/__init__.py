@@ -13,7 +13,7 @@ from typing import Literal
 
 from rag.quantities import MEASURES, Quantity, quantities_in
 from rag.question.scope import QuestionScope, scope_of
-from rag.question.synonyms import NEGATION_ASKED, phrases_in, squash, synonyms
+from rag.question.synonyms import EVERY_ASKED, NEGATION_ASKED, phrases_in, squash, synonyms
 from rag.segmentation import STOPWORDS, Segmenter
 from rag.text import has_chinese, normalize
 
@@ -241,6 +241,8 @@ class Analysis:
     """A change is asked (比上年少了多少): a count or a rate will do."""
     negative: bool = False
     """The question asks for an absence (没出过, 未发生, 未收到): evidence must state one."""
+    every: bool = False
+    """The question asks it of all (都已按时答复): evidence must say 全部 / 均 / 100%."""
     """The level, kind and year of report the question's own words restrict it to."""
 
 
@@ -308,6 +310,7 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
         unknown_places=tuple(_unknown_places(question, unit_aliases)),
         scope=scope,
         negative=negative,
+        every=bool(EVERY_ASKED.search(q)),
     )
 
 
