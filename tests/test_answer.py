@@ -76,6 +76,21 @@ class TestAggregation:
         assert a.units == (PUQIAN,) and "共检索2份报告" in a.text
 
 
+class TestEachUnit:
+    def test_each_units_figures_are_listed_with_their_sentences(self, retriever: Retriever) -> None:
+        a = ask(retriever, "各单位分别划分了多少个网格、配备了多少名网格员?")
+        assert a.kind == "aggregation" and set(a.units) == {PUQIAN, CHEZHAN}
+        assert any(c.chunk.unit == PUQIAN and "74个网格" in c.quote for c in a.citations)
+
+    def test_a_town_named_with_ge_is_not_each_town(self, retriever: Retriever) -> None:
+        from rag.question import Glossary, analyse
+
+        a = analyse(
+            "下各镇2023年收到多少件申请?", segmenter=retriever.segmenter, glossary=Glossary(), unit_aliases={"下各镇"}
+        )
+        assert a.kind == "lookup"
+
+
 class TestLookup:
     def test_lookup_quotes_the_sentence_with_the_number(self, answers: dict[str, Answer]) -> None:
         a = answers["霞山区2025年主动公开了多少条政府信息?"]

@@ -25,7 +25,7 @@ COMPARISON = re.compile(
     re.I,
 )
 AGGREGATION = re.compile(
-    r"哪些(?:单位|部门|镇|街道|区|县|乡镇|报告|年报|地区|地方|机关)|哪些[^，。？?]{0,10}(?:报告|年报)|哪些.{0,12}单位|哪几[个家]|哪[个家]单位|哪[个家]部门|哪[个家]镇|哪[个家]区|有没有单位|列出.{0,6}单位|单位.{0,4}有哪些|"
+    r"哪些(?:单位|部门|镇|街道|区|县|乡镇|报告|年报|地区|地方|机关)|各(?:个)?(?:单位|部门|镇|街道|乡镇|区县|县区|省份)|哪些[^，。？?]{0,10}(?:报告|年报)|哪些.{0,12}单位|哪几[个家]|哪[个家]单位|哪[个家]部门|哪[个家]镇|哪[个家]区|有没有单位|列出.{0,6}单位|单位.{0,4}有哪些|"
     r"\bwhich\s+(?:\w+\s+){0,2}(units?|offices?|towns?|districts?|reports?|departments?|governments?|"
     r"subdistricts?|streets?)\b|\bwhat units\b|\blist (?:the |all )?units\b",
     re.I,
@@ -276,15 +276,16 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
     english = not has_chinese(re.sub(r"[“”\"'‘’].*?[“”\"'‘’]", "", q)) or bool(re.match(r"^[a-z]", q))
     kind: QuestionKind = "lookup"
     scope = scope_of(q)
+    unaliased = q  # 下各镇 is a town, not 各镇
+    for alias in sorted(unit_aliases, key=len, reverse=True):
+        unaliased = unaliased.replace(normalize(alias), " ")
     if COMPARISON.search(q):
         kind = "comparison"
-    elif AGGREGATION.search(q) or scope.levels:
+    elif AGGREGATION.search(unaliased) or scope.levels:
         kind = "aggregation"
-    stripped = q
+    stripped = unaliased
     for phrase in scope.phrases:
         stripped = stripped.replace(phrase, " ")
-    for alias in sorted(unit_aliases, key=len, reverse=True):
-        stripped = stripped.replace(normalize(alias), " ")
     quoted = [m.group(1).strip() for m in QUOTED.finditer(stripped) if 2 <= len(m.group(1).strip()) <= 20]
     negative = bool(NEGATION_ASKED.search(stripped))
     stripped = NEGATION_ASKED.sub(" ", stripped)
