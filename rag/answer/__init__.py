@@ -25,6 +25,7 @@ from rag.answer.evidence import (
 )
 from rag.answer.lists import aggregate
 from rag.errors import InputError
+from rag.judge import Thresholds
 from rag.question import Glossary
 from rag.records import Answer
 from rag.retrieve import Retriever, Scope
@@ -51,12 +52,15 @@ def ask(
     region: str | None = None,
     segmenter: Segmenter | None = None,
     glossary: Glossary | None = None,
+    limits: Thresholds | None = None,
 ) -> Answer:
-    """Answer from the indexed reports only; when nothing supports an answer, say so."""
+    """Answer from the indexed reports only; when nothing supports an answer, say so.
+
+    `limits` replaces the shipped judge thresholds (rag/data/judge.toml), for calibration and ablation."""
     question = question.strip()
     if not question:
         raise InputError("question: must not be empty")
-    ctx = Context(retriever, question, segmenter or retriever.segmenter, glossary or default_glossary())
+    ctx = Context(retriever, question, segmenter or retriever.segmenter, glossary or default_glossary(), limits)
     scope = Scope(unit, year, kind, region)
     retriever.allowed_rows(**scope.kwargs())  # validates the filters before any work
     if ctx.a.unknown_places and not retriever.units_in(question):
