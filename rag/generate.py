@@ -8,15 +8,11 @@ back to the extractive answer with a notice. The default path never calls this.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import tomllib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import replace
 
-from rag.errors import InputError
+from rag.endpoint import EndpointSettings, chat, settings_from_env
 from rag.quantities import numbers_in
 from rag.records import Answer, Citation
 
@@ -25,38 +21,11 @@ SYSTEM_PROMPT = (
     "Every sentence must end with the [n] marker(s) of the evidence it rests on. Never add facts, units "
     "or numbers that are not in the evidence. Answer in the language of the question, briefly."
 )
+GeneratorSettings = EndpointSettings
+"""The generator's endpoint settings (the name callers know)."""
+__all__ = ["GeneratorSettings", "rewrite", "settings_from_env", "validate"]
 CITE = re.compile(r"\[(\d+)\]")
 SENTENCE = re.compile(r"[^。！？!?\n]+(?:[。！？!?]|\.(?=\s|$))?(?:\s*\[\d+\])*")
-CONFIG_NAMES = ("rag.toml",)
-"""Config file looked up in the working directory; environment variables win over it."""
-
-
-@dataclass(frozen=True, slots=True)
-class GeneratorSettings:
-    base_url: str
-    model: str
-    api_key: str = ""
-    timeout: float = 20.0
-
-
-def settings_from_env(environ: dict[str, str] | None = None, config: Path | None = None) -> GeneratorSettings | None:
-    """RAG_LLM_BASE_URL / RAG_LLM_MODEL / RAG_LLM_API_KEY, else [generator] in rag.toml; None if unset."""
-    env = dict(os.environ if environ is None else environ)
-    table: dict[str, object] = {}
-    path = config or next((Path(n) for n in CONFIG_NAMES if Path(n).is_file()), None)
-    if path is not None:
-        try:
-            loaded = tomllib.loads(path.read_text(encoding="utf-8")).get("generator", {})
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise InputError(f"{path}: not a readable TOML config ({type(exc).__name__})") from exc
-        table = loaded if isinstance(loaded, dict) else {}
-    base = env.get("RAG_LLM_BASE_URL") or str(table.get("base_url", "") or "")
-    model = env.get("RAG_LLM_MODEL") or str(table.get("model", "") or "")
-    if not base or not model:
-        return None
-    key = env.get("RAG_LLM_API_KEY") or str(table.get("api_key", "") or "")
-    timeout = float(env.get("RAG_LLM_TIMEOUT") or str(table.get("timeout", 20.0)))
-    return GeneratorSettings(base_url=base.rstrip("/"), model=model, api_key=key, timeout=timeout)
 
 
 def _messages(answer: Answer) -> list[dict[str, str]]:
@@ -65,32 +34,6 @@ def _messages(answer: Answer) -> list[dict[str, str]]:
     )
     user = f"Question: {answer.question}\n\nEvidence:\n{evidence}\n\nDraft answer:\n{answer.text}"
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
-
-
-def _stream_lines(settings: GeneratorSettings, answer: Answer, stream: bool) -> Iterator[str]:
-    import httpx
-
-    headers = {"Content-Type": "application/json"}
-    if settings.api_key:
-        headers["Authorization"] = f"Bearer {settings.api_key}"
-    body = {"model": settings.model, "messages": _messages(answer), "temperature": 0, "stream": stream}
-    url = f"{settings.base_url}/chat/completions"
-    if not stream:
-        resp = httpx.post(url, json=body, headers=headers, timeout=settings.timeout)
-        resp.raise_for_status()
-        yield str(resp.json()["choices"][0]["message"]["content"])
-        return
-    with httpx.stream("POST", url, json=body, headers=headers, timeout=settings.timeout) as resp:
-        resp.raise_for_status()
-        for line in resp.iter_lines():
-            if not line.startswith("data:"):
-                continue
-            data = line[5:].strip()
-            if data == "[DONE]":
-                break
-            delta = json.loads(data)["choices"][0].get("delta", {}).get("content")
-            if delta:
-                yield str(delta)
 
 
 def validate(text: str, answer: Answer) -> tuple[str, tuple[Citation, ...], int]:
@@ -126,7 +69,7 @@ def rewrite(answer: Answer, settings: GeneratorSettings, *, on_token: Callable[[
 
     try:
         parts = []
-        for piece in _stream_lines(settings, answer, stream=on_token is not None):
+        for piece in chat(settings, _messages(answer), stream=on_token is not None):
             parts.append(piece)
             if on_token is not None:
                 on_token(piece)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from rag.judge import Judge, Thresholds, Verdict, thresholds, universal
+from rag.judge import Judge, Thresholds, Verdict, llm, thresholds, universal
 from rag.judge.universal import Universal
 from rag.quantities import quantities_in
 from rag.question import Glossary, Term, analyse
@@ -77,7 +77,14 @@ class Context:
         self.weights = [t.weight * _rarity(retriever, t) for t in self.a.terms]
         limits = limits or thresholds()
         second = Universal(question) if self.a.english and limits.universal_english and universal.available() else None
-        self.judge = Judge(self.a, self.weights, retriever.query_vector(question), limits=limits, universal=second)
+        self.judge = Judge(
+            self.a,
+            self.weights,
+            retriever.query_vector(question),
+            limits=limits,
+            universal=second,
+            endpoint=llm.settings() if self.a.kind == "aggregation" else None,
+        )
 
     def evidence(self, hits: Sequence[Hit]) -> list[Evidence]:
         items: list[tuple[Chunk, str, npt.NDArray[np.float32], str, str]] = []

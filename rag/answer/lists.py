@@ -30,6 +30,10 @@ def aggregate(ctx: Context, scope: Scope) -> Answer:
             qualified.append((name, e))
         else:
             related.append((name, e))
+    listed = [(n, e, True) for n, e in qualified] + [(n, e, False) for n, e in related]
+    strict, notice = ctx.judge.second_opinion(ctx.question, [(n, e.quote, s) for n, e, s in listed])
+    qualified = [(n, e) for (n, e, _), s in zip(listed, strict, strict=True) if s]
+    related = [(n, e) for (n, e, _), s in zip(listed, strict, strict=True) if not s]
     names = [n for n, _ in qualified]
     coverage = coverage_line(ctx, len(reports), names, silent)
     if not qualified and not related:
@@ -52,4 +56,5 @@ def aggregate(ctx: Context, scope: Scope) -> Answer:
         citations=tuple(cites.items),
         units=tuple(names),
         candidates=tuple(n for n, _ in related),
+        notices=(notice,) if notice else (),
     )

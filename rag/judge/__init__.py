@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from rag.judge import lexical, numbers, semantic
+from rag.endpoint import EndpointSettings
+from rag.judge import lexical, llm, numbers, semantic
 from rag.judge.universal import Universal
 from rag.quantities import Quantity
 from rag.question import Analysis
@@ -104,12 +105,14 @@ class Judge:
         *,
         limits: Thresholds | None = None,
         universal: Universal | None = None,
+        endpoint: EndpointSettings | None = None,
     ) -> None:
         self.a = analysis
         self.weights = weights
         self.qvec = question_vector
         self.t = limits or thresholds()
         self.universal = universal
+        self.endpoint = endpoint
 
     def prepare(self, quotes: Sequence[str]) -> None:
         """Batch what a backend computes per sentence (the second encoder) before judging them."""
@@ -128,6 +131,22 @@ class Judge:
         reports ("法律顾问" in a heading); the rest go to the candidates a reviewer checks."""
         best = max((v.similarity for v in verdicts if v.qualifies), default=0.0)
         return [v.qualifies and v.similarity >= best - self.t.similarity_margin for v in verdicts]
+
+    def second_opinion(self, question: str, listed: Sequence[tuple[str, str, bool]]) -> tuple[list[bool], str]:
+        """For (unit, quote, in the strict tier) of a list answer: which stay strict after the LLM
+        backend's reading, and a one-line notice. Without an endpoint, or when it fails, the tiers
+        stand as the other backends set them."""
+        strict = [s for _, _, s in listed]
+        if self.endpoint is None or not listed:
+            return strict, ""
+        import httpx
+
+        try:
+            said = llm.confirm(self.endpoint, question, [(u, q) for u, q, _ in listed])
+        except (httpx.HTTPError, KeyError, IndexError, ValueError, TypeError) as exc:
+            return strict, f"judge LLM unavailable ({type(exc).__name__}); lists are from the extractive judge"
+        moved = sum(a != b for a, b in zip(said, strict, strict=True))
+        return said, f"judge LLM confirmed {sum(said)} of {len(listed)} listed units ({moved} moved between tiers)"
 
     def judge(
         self, sentence: str, vector: npt.NDArray[np.float32], *, quote: str, context: str = "", section: str = ""
