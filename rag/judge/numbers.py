@@ -19,14 +19,17 @@ CONSTRAINT_WINDOW = 12
 @dataclass(frozen=True, slots=True)
 class NumberCheck:
     quantities: tuple[Quantity, ...]
+    """The numbers with a measure a value can be read from: results, or targets when targets are asked."""
     meets: bool
     related: bool
     has_number: bool
     exact_measure: bool
 
 
-PLANNED = re.compile(r"预期目标|目标是|目标为|力争|计划|拟|将要|争取")
+PLANNED = re.compile(r"预期目标|目标是|目标为|力争|争取|(?:计划|拟|将)(?:完成|实现|达到|新增|增长)")
 """Words that make the numbers after them a target, not a result (预期目标是：增长5%左右)."""
+ASKS_PLAN = re.compile(r"目标|预期|计划|力争|\b(target|goal|plan(ned)?|aim)s?\b", re.I)
+"""A question about targets reads them as values; any other reads results only."""
 
 
 CLAUSE_END = re.compile(r"[，,；;。：:]")
@@ -73,7 +76,9 @@ def check(a: Analysis, quote: str) -> NumberCheck:
         else bool(counts)
     )
     return NumberCheck(
-        quantities=qtys,
+        quantities=qtys
+        if ASKS_PLAN.search(a.question)
+        else tuple(q for q in qtys if not PLANNED.search(quote[: q.start])),
         meets=ok,
         related=related,
         has_number=bool(counts) if a.wants_number else False,
