@@ -9,6 +9,7 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ import pytest
 from rag.embedding import E5Encoder
 from rag.retrieve import Retriever
 from rag.store import BuildResult, build_index
+from tests.chat_server import ChatServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -102,3 +104,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, seed_index: Path, e5: 
     yield url, service
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def chat() -> Iterator[ChatServer]:
+    """A chat-completions server on 127.0.0.1 for the optional LLM features, stopped after the module."""
+    server = ChatServer()
+    yield server
+    server.httpd.shutdown()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,13 +12,6 @@ from rag.retrieve import Retriever
 from tests.chat_server import ChatServer
 
 QUESTION = "埔前镇和车站街道的法律顾问,谁审查的合同更多?"
-
-
-@pytest.fixture(scope="module")
-def chat() -> Iterator[ChatServer]:
-    server = ChatServer()
-    yield server
-    server.httpd.shutdown()
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,13 +13,6 @@ from tests.chat_server import ChatServer
 
 QUESTION = "哪些单位提到了法律明白人?"
 PUQIAN = "河源市源城区埔前镇人民政府"
-
-
-@pytest.fixture(scope="module")
-def chat() -> Iterator[ChatServer]:
-    server = ChatServer()
-    yield server
-    server.httpd.shutdown()
 
 
 @pytest.fixture
