@@ -83,6 +83,8 @@ def test_an_absence_asked_needs_an_absence_stated(e5: E5Encoder) -> None:
     # a plan to prevent is not a year without (河北省 / 湖北省 2025 government work reports)
     assert not verdict(j, e5, "深化安全生产治本攻坚三年行动,坚决遏制重特大事故发生。").qualifies
     assert verdict(j, e5, "安全生产治本攻坚有力推进,没有发生重特大事故。").qualifies
+    # 清零 of hidden dangers is a goal, not a year without accidents (北京市 2025)
+    assert not verdict(j, e5, "提升问题排查整治质效,推动重大事故隐患动态清零。").qualifies
 
 
 def test_a_synonym_of_the_asked_rate_meets_the_constraint(e5: E5Encoder) -> None:

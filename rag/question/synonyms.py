@@ -18,8 +18,8 @@ NEGATION_ASKED = re.compile(
     re.I,
 )
 """A question asking for an absence: 没出过事故, 未发生…事故, 未收到申请."""
-NEGATION_STATED = re.compile(r"未|没有|无|零|不存在|杜绝|(?<![\d.])0\s*(?:件|起|次|条|人|个|宗|例)")
-"""How a report states an absence: 未发生, 没有发生, 无伤亡, “零发生”, 0件."""
+NEGATION_STATED = re.compile(r"未|没有|无|(?<![清归])零|不存在|杜绝|(?<![\d.])0\s*(?:件|起|次|条|人|个|宗|例)")
+"""How a report states an absence: 未发生, 没有发生, 无伤亡, “零发生”, 0件 — not 隐患动态清零, a goal."""
 EVERY_ASKED = re.compile(
     r"都已|都有|都按|都在|都能|全部|均已|均按|所有.{0,8}都|\b(all|every)\b.{0,30}\b(were|was|have been|on time)\b", re.I
 )
