@@ -6,6 +6,7 @@ Imports rag.store and below; never rag.answer (ask() builds on this, not the oth
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -116,7 +117,8 @@ class Retriever:
     def units_in(self, text: str) -> list[str]:
         """Indexed units mentioned in free text (Chinese names, or pinyin in English text)."""
         found = unit_names.mentioned(text, self._aliases)
-        if not found and not has_chinese(text):
+        # an English question may carry Chinese glosses ("proactively disclosed (主动公开)")
+        if not found and re.search(r"[A-Za-z]{3,}", text):
             found = unit_names.mentioned_romanised(text, self.units)
         return found
 

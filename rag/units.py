@@ -73,6 +73,11 @@ def pinyin_aliases(unit: str) -> set[str]:
     return out
 
 
+def romanised(word: str) -> set[str]:
+    """Every pinyin reading of a short name, for matching English text (长延堡: changyanbao)."""
+    return _readings(word)
+
+
 def _readings(word: str) -> set[str]:
     """Every romanisation of a short name: 长延堡 is "changyanbao" though 长 alone reads zhang."""
     from pypinyin import Style, lazy_pinyin, pinyin

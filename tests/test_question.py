@@ -35,3 +35,17 @@ def test_a_quoted_name_is_one_required_term_with_its_synonyms() -> None:
     a = _a("哪些政府信息公开年报提到落实“三审三校”制度?")
     (quoted,) = [t for t in a.terms if t.required]
     assert quoted.words == ("三审三校",) and "三审三校制度" in quoted.alternatives
+
+
+def test_an_english_questions_chinese_gloss_is_a_required_term() -> None:
+    a = _a("Which provinces report how many legal aid cases (法律援助案件) they handled in 2024?")
+    assert [t.words for t in a.terms if t.required] == [("法律援助案件",)]
+    a = _a("Which provinces say their flood response ended with zero casualties (零伤亡 / 无伤亡)?")
+    assert [t.words for t in a.terms if t.required] == [("零伤亡", "无伤亡")]
+
+
+def test_a_gloss_of_the_kind_of_report_or_a_single_character_is_not_a_term() -> None:
+    a = _a(
+        "Which townships (镇 or 乡) in their information disclosure annual reports (政府信息公开工作年度报告) say so?"
+    )
+    assert not [t for t in a.terms if t.required]

@@ -54,3 +54,14 @@ def test_answer_cites_the_name_the_report_gives(real: Retriever) -> None:
     answer = ask(real, "东城区保留了几支行政执法队伍?", region="北京市")
     assert answer.kind == "lookup" and answer.citations[0].chunk.unit == "东城区"
     assert "保留5支行政执法队伍" in answer.citations[0].quote
+
+
+def test_a_higher_division_named_in_a_list_question_restricts_it(real: Retriever) -> None:
+    # 西城区 (2 reports) and 東城區 lie in 北京市; 小陶镇 and 获嘉县 do not; 西城区司法局 is a bureau, not a 区
+    for question in (
+        "北京市的哪些区提到了法治政府建设?",
+        "Which Beijing districts mention rule of law government building?",
+    ):
+        a = ask(real, question)
+        assert a.kind in ("aggregation", "unanswerable")
+        assert "3份报告" in a.text or "3 reports" in a.text, a.text

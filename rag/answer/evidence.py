@@ -22,6 +22,7 @@ from rag.records import Answer, Chunk, Citation, Hit
 from rag.retrieve import Retriever, Scope
 from rag.segmentation import Segmenter
 from rag.store import DocEntry
+from rag.units import romanised
 
 COVERAGE_PREFIXES = ("检索范围", "Coverage")
 """The last line of list answers says what was searched; it reports on the search, not on a
@@ -152,8 +153,31 @@ def with_question_scope(ctx: Context, scope: Scope) -> Scope:
         scope.unit,
         scope.year if scope.year is not None else qs.year,
         scope.kind or qs.kind,
-        scope.region,
+        scope.region or (_region_named(ctx) if scope.unit is None else None),
     )
+
+
+PLACE_RANK = (("自治区", 0), ("省", 0), ("市", 1), ("州", 1), ("盟", 1), ("县", 2), ("区", 2), ("旗", 2))
+LEVEL_RANK = {"省": 0, "市": 1, "县": 2, "区": 2, "镇": 3, "乡": 3, "街道": 3}
+"""How divisions nest, for "北京市的哪些区" / "Which Beijing districts": a higher one named is a region."""
+
+
+def _region_named(ctx: Context) -> str | None:
+    """The one division named in a list question above the level it lists (北京市 for 哪些区), from
+    the division chains of the indexed reports; in English by its pinyin ("Beijing")."""
+    if not ctx.a.scope.levels:
+        return None
+    asked = min(LEVEL_RANK.get(level.removesuffix("级部门"), 9) for level in ctx.a.scope.levels)
+    words = set(re.findall(r"[a-z]+", ctx.question.lower()))
+    found = set()
+    for place in {p for d in ctx.retriever.documents for p in d.place}:
+        rank = next((r for end, r in PLACE_RANK if place.endswith(end)), 9)
+        short = re.sub(r"(自治区|省|市|州|盟|县|区|旗)$", "", place)
+        if rank >= asked or len(short) < 2:
+            continue
+        if place in ctx.question or short in ctx.question or romanised(short) & words:
+            found.add(place)
+    return found.pop() if len(found) == 1 else None
 
 
 def in_scope(ctx: Context, scope: Scope) -> list[DocEntry]:

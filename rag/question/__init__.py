@@ -293,6 +293,13 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
     if not english:  # "“三项制度”(行政执法公示、…)": a gloss in brackets explains, evidence need not repeat it
         unquoted = GLOSS.sub(" ", unquoted)
     terms = [Term((w, *synonyms(w)), own=1, required=True) for w in dict.fromkeys(quoted)]
+    if english:  # "legal aid cases (法律援助案件)": the asker's own Chinese pins the term
+        for group in _glosses(unquoted):
+            terms.append(
+                Term(tuple(dict.fromkeys(a2 for a in group for a2 in (a, *synonyms(a)))), own=len(group), required=True)
+            )
+            quoted += list(group)
+        unquoted = ENGLISH_GLOSS.sub(" ", unquoted)
     terms += [t for t in _terms(unquoted, segmenter, glossary) if not any(t.alternatives[0] in w for w in quoted)]
     constraints = tuple(_constraints(stripped, segmenter, glossary))
     direction: Literal["max", "min"] = "min" if re.search(r"最少|最低|更少|更低|最小|least|lowest|fewer", q) else "max"
@@ -318,6 +325,8 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
 QUOTED = re.compile(r"[“「『\"]([^”」』\"]+)[”」』\"]")
 """A quoted name in a question: “八五”普法, “3·15”, 「三审三校」."""
 GLOSS = re.compile(r"\([^()]*\)")
+ENGLISH_GLOSS = re.compile(r"\(([^()]*[\u4e00-\u9fff][^()]*)\)(\s*(?:annual\s+)?reports?\b)?", re.I)
+"""Chinese in brackets in an English question: the asker's own term, unless it names the kind of report."""
 POS_WEIGHT = {"n": 1.0, "v": 0.5, "a": 0.5, "l": 1.0, "i": 1.0, "j": 1.0, "e": 1.0}
 """Weight by the first letter of jieba's part-of-speech flag: nouns (n, nz, ns, vn…) name the topic,
 verbs and adjectives only frame it; pronouns (哪项), numerals, quantifiers and particles are left out."""
@@ -403,6 +412,24 @@ def _subject(
             return subject, topic
     near = glossary.terms(before[-30:] + " " + after[:30])
     return tuple(a for _, t in near for a in t.alternatives), ()
+
+
+def _glosses(text: str) -> list[tuple[str, ...]]:
+    """Each bracketed Chinese gloss of an English question as one term's alternatives ("零伤亡 or
+    无伤亡"); single characters (镇 or 乡) and glosses of a kind of report (…报告, or followed by
+    "reports") are not evidence terms."""
+    out = []
+    for m in ENGLISH_GLOSS.finditer(text):
+        if m.group(2) or re.search(r"报告|年报", m.group(1)):
+            continue
+        words = [
+            w
+            for w in re.split(r"\s*(?:/|\bor\b|、|,|，)\s*", m.group(1))
+            if len(re.sub(r"[^\u4e00-\u9fff]", "", w)) >= 2
+        ]
+        if words:
+            out.append(tuple(words))
+    return out
 
 
 def _asked_measure(q: str) -> str:
