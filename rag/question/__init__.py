@@ -17,6 +17,13 @@ from rag.question.synonyms import EVERY_ASKED, NEGATION_ASKED, phrases_in, squas
 from rag.segmentation import STOPWORDS, Segmenter
 from rag.text import has_chinese, normalize
 
+
+def _word_list(name: str) -> frozenset[str]:
+    """A word list of rag/data, one word a line, # comments."""
+    text = (resources.files("rag") / "data" / name).read_text(encoding="utf-8")
+    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
 QuestionKind = Literal["lookup", "aggregation", "comparison"]
 COMPARISON = re.compile(
     r"最多|最少|最高|最低|最大|最小|更多|更少|更高|更低|谁.{0,15}(多|少|高|低|大|小)|排名|排序|比较|对比|相比|"
@@ -53,107 +60,10 @@ STRICT = re.compile(
     r"(?<!不)(?:超过|高于|多于|少于|低于)|不足|\b(more than|over|above|less than|below|under|fewer than)\b"
 )
 """Comparators that exclude the number itself: 低于5% is not 5%, 超过2000条 is not 2000条."""
-QUESTION_WORDS = frozenset(
-    [
-        "单位",
-        "哪个",
-        "哪家",
-        "情况",
-        "如何",
-        "怎么样",
-        "怎样",
-        "什么",
-        "报告",
-        "提到",
-        "提及",
-        "年度",
-        "全年",
-        "今年",
-        "去年",
-        "明年",
-        "共",
-        "累计",
-        "开展",
-        "进行",
-        "组织",
-        "达到",
-        "达",
-        "有",
-        "做",
-        "做了",
-        "采取",
-        "工作",
-        "方面",
-        "是",
-        "了",
-        "多",
-        "少",
-        "谁",
-        "更",
-        "最",
-        "为",
-        "数",
-        "区",
-        "镇",
-        "街道",
-        "单位的",
-        "哪些",
-        "多少",
-        "几",
-        "相关",
-        "具体",
-        "分别",
-        "一共",
-        "总共",
-        "共计",
-        "报告了",
-        "情况下",
-        "最高",
-        "最低",
-        "最多",
-        "最少",
-        "最大",
-        "最小",
-        "更高",
-        "更低",
-        "更多",
-        "更少",
-        "更大",
-        "更小",
-        "哪一年",
-        "变化",
-        "这两年",
-        "名字",
-        "名称",
-        "叫什么",
-        "数量",
-        "数目",
-        "总数",
-        "比上年",
-        "上年",
-    ]
-)
+QUESTION_WORDS = _word_list("question_words.txt")
 """Words of the question's frame that no evidence sentence needs to repeat."""
-GENERIC_PLACE_WORDS = (
-    "全区",
-    "辖区",
-    "城区",
-    "社区",
-    "园区",
-    "小区",
-    "景区",
-    "片区",
-    "街区",
-    "我区",
-    "全镇",
-    "我镇",
-    "该区",
-    "本区",
-    "全市",
-    "本市",
-    "乡镇",
-    "镇街",
-)
+GENERIC_PLACE_WORDS = tuple(sorted(_word_list("generic_places.txt")))
+"""Place-like words (全区, 社区, 我镇) that name no division."""
 NOT_A_PLACE = re.compile(r"示范|专区|专栏|建设|公开|政务|服务|开发区|试验区|先行区|功能区|创建")
 """Words in a 区/县/市-ending phrase that make it a title or a facility, not a division
 (全国法治政府建设示范区, 政务公开专区)."""
