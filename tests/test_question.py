@@ -49,3 +49,13 @@ def test_a_gloss_of_the_kind_of_report_or_a_single_character_is_not_a_term() -> 
         "Which townships (镇 or 乡) in their information disclosure annual reports (政府信息公开工作年度报告) say so?"
     )
     assert not [t for t in a.terms if t.required]
+
+
+def test_at_least_is_a_constraint_not_a_ranking() -> None:
+    assert _a("Which units disclosed at least 2000 items?").kind == "aggregation"
+    assert _a("Which unit disclosed the most items?").kind == "comparison"
+
+
+def test_a_frame_word_in_a_compound_subject_gives_way_to_its_topic() -> None:
+    (c,) = _a("哪些省份城镇新增就业人数超过100万人?").constraints
+    assert "就业" in c.subject and c.op == ">"

@@ -50,3 +50,7 @@ def test_the_framing_words_are_returned_for_stripping() -> None:
     s = scope_of("哪些街道的法治政府建设报告提到了法律顾问?")
     assert "哪些街道" in s.phrases and any("法治政府建设报告" in p for p in s.phrases)
     assert s.admits_level("街道") and not s.admits_level("省")
+
+
+def test_the_noun_before_you_hai_asks_the_same_list() -> None:
+    assert scope_of("2024年完成的民生实事超过30件的省份有哪些?").levels == ("省",)

@@ -28,7 +28,8 @@ QuestionKind = Literal["lookup", "aggregation", "comparison"]
 COMPARISON = re.compile(
     r"最多|最少|最高|最低|最大|最小|更多|更少|更高|更低|谁.{0,15}(多|少|高|低|大|小)|排名|排序|比较|对比|相比|"
     r"怎么变化|如何变化|有何变化|变化情况|增减|"
-    r"\b(most|least|highest|lowest|more|fewer|less|compare[sd]?|comparison|rank(ed|ing)?)\b",
+    r"\b((?<!at )most|(?<!at )least|highest|lowest|more(?! than)|fewer(?! than)|less(?! than)|"
+    r"compare[sd]?|comparison|rank(ed|ing)?)\b",
     re.I,
 )
 AGGREGATION = re.compile(
@@ -315,7 +316,9 @@ def _subject(
         ]
         if words:
             last = words[-1]
-            subject = (last, *synonyms(last), *[p for p in segmenter.tokens(last) if len(p) >= 2 and p != last][-1:])
+            # 就业人数 -> 就业: the frame word 人数 is not what the report repeats (城镇新增就业106万人)
+            tokens = [p for p in segmenter.tokens(last) if len(p) >= 2 and p != last and p not in QUESTION_WORDS]
+            subject = (last, *synonyms(last), *tokens[-1:])
             head = words[-2] if len(words) >= 2 and (words[-2] + last) in before else ""
             parts = [p for p in segmenter.tokens(head) if len(p) >= 2 and p != head][-1:]  # 学法考试 -> 考试
             topic = (head, *synonyms(head), *parts) if len(head) >= 2 else ()

@@ -74,7 +74,10 @@ def _nouns() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
         else:
             # 哪些市场主体 and 哪些区域 name no level of unit
             lead = r"(?:哪些|哪几个|哪几|哪个|哪一个|哪家|哪)"
-            pattern = re.compile(lead + re.escape(noun) + r"(?![场域内外民直辖委])")
+            # 哪些省份… and …的省份有哪些 ask the same list
+            pattern = re.compile(
+                lead + re.escape(noun) + r"(?![场域内外民直辖委])|" + re.escape(noun) + r"(?:都)?(?:有|是)哪些"
+            )
         out.append((pattern, levels))
     return tuple(out)
 
