@@ -23,6 +23,7 @@ from rag.embedding import Encoder, load_encoder
 from rag.errors import IndexStateError, InputError
 from rag.fusion import rrf, weighted_sum
 from rag.ingest import KINDS, resolve_kind
+from rag.outline import Role, part_roles, section_role
 from rag.records import Chunk, Hit, Report
 from rag.segmentation import Segmenter
 from rag.store import DocEntry, IndexFiles, open_index
@@ -72,6 +73,7 @@ class Retriever:
         self._sentence_vectors = files.sentence_vectors()
         self._query_cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._parts: dict[str, dict[str, Role]] = {}
 
     @classmethod
     def open(cls, index_dir: str | Path, *, encoder: Encoder | None = None) -> Retriever:
@@ -175,6 +177,18 @@ class Retriever:
 
     def report(self, doc_id: str) -> Report:
         return self._files.report(doc_id)
+
+    def role(self, chunk: Chunk) -> Role:
+        """The part of its report a chunk stands in (results, shortfalls, the plan): rag.outline, with
+        the report's top-level headings read once per report."""
+        with self._cache_lock:
+            parts = self._parts.get(chunk.doc_id)
+        if parts is None:
+            tops = [c.section[0] for c in self.chunks_of(chunk.doc_id)]
+            parts = part_roles(list(dict.fromkeys(tops)), chunk.year)
+            with self._cache_lock:
+                self._parts[chunk.doc_id] = parts
+        return section_role(chunk.section, chunk.year, parts.get(chunk.section[0]))
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         first, last = self._doc_rows[doc_id]

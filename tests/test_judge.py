@@ -33,7 +33,7 @@ def test_thresholds_are_the_shipped_data_file() -> None:
         raw["qualify_coverage"],
         raw["min_similarity"],
     )
-    assert set(t.weights) == {"coverage", "similarity", "has_number", "exact_measure", "meets", "universal"}
+    assert set(t.weights) == {"coverage", "similarity", "has_number", "exact_measure", "meets", "universal", "off_role"}
 
 
 def test_stated_rate_qualifies(judge: Judge, e5: E5Encoder) -> None:
@@ -133,3 +133,34 @@ def test_a_question_about_all_needs_a_statement_about_all(e5: E5Encoder) -> None
     assert j.a.every
     assert not verdict(j, e5, "不断优化办理流程,及时准确答复信息公开申请。").qualifies
     assert verdict(j, e5, "收到依申请公开信息16件,已全部按期限答复办结。").qualifies
+
+
+def test_the_plan_part_of_a_report_states_no_result(e5: E5Encoder) -> None:
+    # 2025 provincial government work reports: the same words under the year's review and under 2025's tasks
+    j = _judge_for("哪些省份2024年已经实现零就业家庭动态清零?", e5)
+    done = "零就业家庭实现动态清零。"
+    plan_v = j.judge(done, e5.encode_passages([done])[0], quote=done, role="plan", year=2024)
+    done_v = j.judge(done, e5.encode_passages([done])[0], quote=done, role="result", year=2024)
+    assert done_v.qualifies and not plan_v.qualifies and plan_v.candidate
+    assert done_v.score > plan_v.score
+
+
+def test_numbers_in_the_plan_part_are_targets(e5: E5Encoder) -> None:
+    results = _judge_for("2024年城镇新增就业超过100万人的有哪些省份?", e5)
+    targets = _judge_for("哪些省份2025年城镇新增就业的预期目标超过100万人?", e5)
+    assert targets.a.constraints
+    plan = "城镇新增就业110万人以上。"
+    vec = e5.encode_passages([plan])[0]
+    assert not results.judge(plan, vec, quote=plan, role="plan", year=2024).meets
+    assert results.judge("城镇新增就业124.5万人。", vec, quote="城镇新增就业124.5万人。", year=2024).meets
+    assert targets.judge(plan, vec, quote=plan, role="plan", year=2024).meets
+    assert not targets.judge("城镇新增就业124.5万人。", vec, quote="城镇新增就业124.5万人。", year=2024).meets
+
+
+def test_the_shortfalls_part_answers_only_questions_about_shortfalls(e5: E5Encoder) -> None:
+    s = "部分干部运用法治思维解决问题的能力不足。"
+    vec = e5.encode_passages([s])[0]
+    assert not _judge_for("哪些单位提升了干部运用法治思维的能力?", e5).judge(s, vec, quote=s, role="shortfall").answers
+    # a question about what reports mention takes any part of them
+    assert _judge_for("哪些报告提到干部运用法治思维的能力?", e5).judge(s, vec, quote=s, role="shortfall").answers
+    assert _judge_for("哪些单位说干部运用法治思维的能力存在不足?", e5).judge(s, vec, quote=s, role="shortfall").answers

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from rag.judge import Judge, Thresholds, Verdict, llm, thresholds, universal
+from rag.judge.numbers import asks_plan
 from rag.judge.universal import Universal
 from rag.quantities import quantities_in
 from rag.question import Glossary, Term, analyse
@@ -100,7 +101,18 @@ class Context:
                 previous = sentence
         self.judge.prepare([quote for _, _, _, quote, _ in items])
         out = [
-            Evidence(chunk, self.judge.judge(sentence, vec, quote=quote, context=prev, section=chunk.section[-1]))
+            Evidence(
+                chunk,
+                self.judge.judge(
+                    sentence,
+                    vec,
+                    quote=quote,
+                    context=prev,
+                    section=chunk.section[-1],
+                    role=self.retriever.role(chunk),
+                    year=chunk.year,
+                ),
+            )
             for chunk, sentence, vec, quote, prev in items
         ]
         return sorted(out, key=lambda e: -e.score)
@@ -149,9 +161,13 @@ def with_question_scope(ctx: Context, scope: Scope) -> Scope:
     """The year and kind the question names apply where the caller set none: "2022年的法治政府
     建设报告中，哪些单位…" asks about those reports only."""
     qs = ctx.a.scope
+    year = qs.year
+    # "2025年的GDP增长目标" is set by the reports on 2024 (their plan part); targets are read there
+    if year is not None and asks_plan(ctx.a) and year - 1 in ctx.retriever.years:
+        year -= 1
     return Scope(
         scope.unit,
-        scope.year if scope.year is not None else qs.year,
+        scope.year if scope.year is not None else year,
         scope.kind or qs.kind,
         scope.region or (_region_named(ctx) if scope.unit is None else None),
     )

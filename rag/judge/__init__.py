@@ -19,8 +19,9 @@ import numpy as np
 import numpy.typing as npt
 
 from rag.endpoint import EndpointSettings
-from rag.judge import lexical, llm, numbers, semantic
+from rag.judge import lexical, llm, numbers, outlook, semantic
 from rag.judge.universal import Universal
+from rag.outline import Role
 from rag.quantities import Quantity
 from rag.question import Analysis
 
@@ -149,15 +150,25 @@ class Judge:
         return said, f"judge LLM confirmed {sum(said)} of {len(listed)} listed units ({moved} moved between tiers)"
 
     def judge(
-        self, sentence: str, vector: npt.NDArray[np.float32], *, quote: str, context: str = "", section: str = ""
+        self,
+        sentence: str,
+        vector: npt.NDArray[np.float32],
+        *,
+        quote: str,
+        context: str = "",
+        section: str = "",
+        role: Role = "result",
+        year: int | None = None,
     ) -> Verdict:
         """Coverage on the whole sentence (its predecessor `context` counts at context_credit);
-        numbers and constraints on the quoted part."""
+        numbers and constraints on the quoted part; `role` is the part of the report the sentence
+        stands in (rag.outline) of a report on `year`: a plan or a shortfall does not state a result."""
         t = self.t
         cov = max(self.coverage(sentence, section), t.context_credit * self.coverage(context + sentence, section))
         sim = semantic.similarity(vector, self.qvec)
         use = self.universal.similarity(quote) if self.universal is not None else None
-        n = numbers.check(self.a, quote)
+        n = numbers.check(self.a, quote, planned=role == "plan", targets=outlook.asks_targets(self.a, year))
+        off_role = outlook.off_role(self.a, role, year)
         w = t.weights
         score = (
             w["coverage"] * cov
@@ -166,9 +177,11 @@ class Judge:
             + w["exact_measure"] * n.exact_measure
             + w["meets"] * n.meets
             + (w["universal"] * use if use is not None else 0.0)
+            - w["off_role"] * off_role
         )
         states = (
-            lexical.has_required(self.a.terms, context + sentence)
+            not off_role
+            and lexical.has_required(self.a.terms, context + sentence)
             and (not self.a.negative or lexical.states_absence(quote))
             and (not self.a.every or lexical.states_every(quote))
         )

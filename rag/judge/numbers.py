@@ -7,6 +7,7 @@ the same number for another measure is related, not meeting.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.quantities import Quantity, quantities_in, same_measure
@@ -47,16 +48,42 @@ def _topic_window(text: str, start: int, subject: tuple[str, ...]) -> str:
     return clause if len(re.sub(r"[^\u4e00-\u9fff]", "", head)) >= 2 else window
 
 
-def meets(a: Analysis, text: str, quantities: tuple[Quantity, ...] | None = None) -> bool:
-    """Every constraint holds for some stated result: the number, about the subject, not a target."""
+def asks_plan(a: Analysis) -> bool:
+    return bool(ASKS_PLAN.search(a.question))
+
+
+def values(
+    a: Analysis, text: str, qtys: Sequence[Quantity], planned: bool = False, targets: bool | None = None
+) -> list[Quantity]:
+    """The numbers a question reads: results, or `targets` (by default: when it asks for them). A number
+    is a target after 预期目标/力争 or anywhere in the plan part of a report (`planned`: rag.outline)."""
+    target = [planned or bool(PLANNED.search(text[: q.start])) for q in qtys]
+    wanted = asks_plan(a) if targets is None else targets
+    return [q for q, t in zip(qtys, target, strict=True) if t == wanted]
+
+
+def _counted(text: str, q: Quantity) -> str:
+    """The noun a number counts when it stands before it, in its own clause: 55件民生实事."""
+    return CLAUSE_END.split(text[q.end : q.end + COUNTED_WINDOW], maxsplit=1)[0]
+
+
+def meets(
+    a: Analysis,
+    text: str,
+    quantities: tuple[Quantity, ...] | None = None,
+    planned: bool = False,
+    targets: bool | None = None,
+) -> bool:
+    """Every constraint holds for some stated value: the number, about the subject, a result (or a
+    target when targets are asked)."""
     qtys = quantities if quantities is not None else tuple(q for q in quantities_in(text) if q.measure)
-    results = [q for q in qtys if not PLANNED.search(text[: q.start])]
+    results = values(a, text, qtys, planned, targets)
     return all(
         any(
             c.holds(
                 q,
-                text[max(0, q.start - CONSTRAINT_WINDOW) : q.start],
-                _topic_window(text, q.start, c.subject),
+                text[max(0, q.start - CONSTRAINT_WINDOW) : q.start] + " " + _counted(text, q),
+                _topic_window(text, q.start, c.subject) + " " + _counted(text, q),
             )
             for q in results
         )
@@ -64,9 +91,9 @@ def meets(a: Analysis, text: str, quantities: tuple[Quantity, ...] | None = None
     )
 
 
-def check(a: Analysis, quote: str) -> NumberCheck:
+def check(a: Analysis, quote: str, planned: bool = False, targets: bool | None = None) -> NumberCheck:
     qtys = tuple(q for q in quantities_in(quote) if q.measure)
-    ok = meets(a, quote, qtys)
+    ok = meets(a, quote, qtys, planned, targets)
     related = bool(a.constraints) and not ok and any(c.same_number(q) for c in a.constraints for q in qtys)
     # a rate asked is answered by a rate ("采纳率" is not "提供法律意见226条")
     counts = [q for q in qtys if q.is_percent == a.wants_percent or a.either_number]
@@ -76,9 +103,7 @@ def check(a: Analysis, quote: str) -> NumberCheck:
         else bool(counts)
     )
     return NumberCheck(
-        quantities=qtys
-        if ASKS_PLAN.search(a.question)
-        else tuple(q for q in qtys if not PLANNED.search(quote[: q.start])),
+        quantities=qtys if asks_plan(a) else tuple(values(a, quote, qtys, planned, targets)),
         meets=ok,
         related=related,
         has_number=bool(counts) if a.wants_number else False,

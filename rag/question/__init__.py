@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Literal
 
-from rag.quantities import MEASURES, Quantity, quantities_in
+from rag.quantities import MEASURES, Quantity, quantities_in, same_measure
 from rag.question.scope import QuestionScope, scope_of
 from rag.question.synonyms import EVERY_ASKED, NEGATION_ASKED, phrases_in, squash, synonyms
 from rag.segmentation import STOPWORDS, Segmenter
@@ -61,6 +61,9 @@ STRICT = re.compile(
     r"(?<!不)(?:超过|高于|多于|少于|低于)|不足|\b(more than|over|above|less than|below|under|fewer than)\b"
 )
 """Comparators that exclude the number itself: 低于5% is not 5%, 超过2000条 is not 2000条."""
+TARGET_FRAME = re.compile(r"预期目标|目标值?|预期|计划|定为|定在|设定|设为|确定|力争|争取")
+"""Words that say a number is a target (目标超过100万人): the subject is what the target is of, since
+the plan part of a report states the number without them (城镇新增就业110万人以上)."""
 QUESTION_WORDS = _word_list("question_words.txt")
 """Words of the question's frame that no evidence sentence needs to repeat."""
 GENERIC_PLACE_WORDS = tuple(sorted(_word_list("generic_places.txt")))
@@ -113,9 +116,11 @@ class Constraint:
     topic: tuple[str, ...] = ()
     """What the subject is of, where the question names it in one compound (经济 of 经济增速超过6%):
     "工业增加值增长7%" is a growth of something else."""
+    also: tuple[str, ...] = ()
+    """Other measures the asker allows in a gloss (超过30件（项）)."""
 
     def holds(self, q: Quantity, context: str, wide: str = "") -> bool:
-        if self.measure and q.measure != self.measure:
+        if self.measure and not any(same_measure(q.measure, m) for m in (self.measure, *self.also)):
             return False
         if self.subject and not any(s in context for s in self.subject):
             return False
@@ -213,6 +218,11 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
         unquoted = ENGLISH_GLOSS.sub(" ", unquoted)
     terms += [t for t in _terms(unquoted, segmenter, glossary) if not any(t.alternatives[0] in w for w in quoted)]
     constraints = tuple(_constraints(stripped, segmenter, glossary))
+    wants_number = not WANTS_CODE.search(q) and (
+        bool(WANTS_NUMBER.search(q)) or kind == "comparison" or bool(ASKED_MEASURE.search(q))
+    )
+    if constraints or wants_number:  # 目标超过100万人: the plan part states the number, not the word 目标
+        terms = [t for t in terms if t.required or not TARGET_FRAME.fullmatch(t.alternatives[0])]
     direction: Literal["max", "min"] = "min" if re.search(r"最少|最低|更少|更低|最小|least|lowest|fewer", q) else "max"
     return Analysis(
         question=question,
@@ -220,8 +230,7 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
         english=english,
         terms=tuple(terms),
         constraints=constraints,
-        wants_number=not WANTS_CODE.search(q)
-        and (bool(WANTS_NUMBER.search(q)) or kind == "comparison" or bool(ASKED_MEASURE.search(q))),
+        wants_number=wants_number,
         wants_percent=bool(WANTS_PERCENT.search(q)),
         either_number=bool(CHANGE.search(q)),
         measure=_asked_measure(q),
@@ -277,6 +286,13 @@ def _terms(text: str, segmenter: Segmenter, glossary: Glossary) -> list[Term]:
             out.append(Term((*prev.alternatives, word), (), max(prev.weight, weight)))
             join_next = False
             continue
+        # 就业人数 -> 就业: a frame word inside the compound is what the question adds, not the report
+        # (城镇新增就业106万人); the rest of it is the term
+        framed = [p for p in segmenter.tokens(word) if p != word]
+        core = "".join(p for p in framed if p not in QUESTION_WORDS)
+        if len(core) >= 2 and len(framed) >= 2 and core != "".join(framed):
+            out.append(Term((word, core), (), weight))
+            continue
         out.append(Term((word,), parts, weight))
     unique: dict[tuple[str, ...], Term] = {}
     for t in out:
@@ -285,21 +301,59 @@ def _terms(text: str, segmenter: Segmenter, glossary: Glossary) -> list[Term]:
     return list(unique.values())
 
 
+ENGLISH_AMOUNT = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(trillion|billion|million|thousand)?\s*"
+    r"((?:new\s+(?:urban\s+)?)?(yuan|rmb|people|persons|jobs|cases|percent))\b",
+    re.I,
+)
+ENGLISH_SCALE = {"trillion": 1e12, "billion": 1e9, "million": 1e6, "thousand": 1e3}
+ENGLISH_MEASURE = {
+    "yuan": "元",
+    "rmb": "元",
+    "people": "人",
+    "persons": "人",
+    "jobs": "人",
+    "cases": "件",
+    "percent": "%",
+}
+
+
+def _english_amounts(text: str) -> str:
+    """'1 trillion yuan' -> 1000000000000元, "2 million people" -> 2000000人: the values reports
+    state in 万亿元 / 万人 compare with an English question's."""
+
+    def plain(m: re.Match[str]) -> str:
+        value = float(m.group(1)) * ENGLISH_SCALE.get((m.group(2) or "").lower(), 1.0)
+        number = f"{value:.4f}".rstrip("0").rstrip(".") + ENGLISH_MEASURE[m.group(4).lower()]
+        return number + " " + m.group(3)  # the words stay: "new urban jobs" names the subject
+
+    return ENGLISH_AMOUNT.sub(plain, text)
+
+
 def _constraints(text: str, segmenter: Segmenter, glossary: Glossary) -> list[Constraint]:
     out: list[Constraint] = []
+    english = not has_chinese(text)
+    if english:
+        text = _english_amounts(text)
     for qty in quantities_in(text):
         if not qty.measure or (qty.measure == "" and qty.value > 1900):
             continue
-        before = text[max(0, qty.start - 12) : qty.start]
+        # 合法性审查（审核）超过100件: the gloss offers another wording, the subject is the word before it
+        reach = 40 if english else 12  # English words are longer: "GDP growth target at 6%"
+        before = GLOSS.sub("", text[max(0, qty.start - reach - 4) : qty.start])[-reach:]
         after = text[qty.end : qty.end + 30]
         op: Literal[">=", "<=", ">", "<", "=="] = "=="
-        strict = bool(STRICT.search(after[:6]) or STRICT.search(before[-8:]))
-        if AT_MOST.search(after[:6]) or AT_MOST.search(before[-8:]):
+        near = before[-14:] if english else before[-8:]
+        then = after[:12] if english else after[:6]
+        strict = bool(STRICT.search(then) or STRICT.search(near))
+        if AT_MOST.search(then) or AT_MOST.search(near):
             op = "<" if strict else "<="
-        elif AT_LEAST.search(after[:6]) or AT_LEAST.search(before[-8:]) or qty.is_percent:
+        elif AT_LEAST.search(then) or AT_LEAST.search(near) or qty.is_percent:
             op = ">" if strict else ">="
         subject, topic = _subject(before, after, segmenter, glossary)
-        out.append(Constraint(op, qty.value, qty.measure, subject, topic))
+        gloss = re.match(r"\s*\(([^()]{1,6})\)", after)
+        also = tuple(m for m in re.split(r"[/、或]", gloss.group(1)) if m in MEASURES) if gloss else ()
+        out.append(Constraint(op, qty.value, qty.measure, subject, topic, also))
     return out
 
 
@@ -312,7 +366,12 @@ def _subject(
         words = [
             w
             for w in segmenter.words(before)
-            if has_chinese(w) and w not in QUESTION_WORDS and not AT_LEAST.fullmatch(w) and not AT_MOST.fullmatch(w)
+            if has_chinese(w)
+            and w not in QUESTION_WORDS
+            and not AT_LEAST.fullmatch(w)
+            and not AT_MOST.fullmatch(w)
+            and not TARGET_FRAME.fullmatch(w)
+            and w not in STOPWORDS
         ]
         if words:
             last = words[-1]

@@ -1,0 +1,77 @@
+"""What part of a report a section is: the year's results, its shortfalls, or the plan for the next year.
+
+Stdlib only. Annual reports follow one outline (国务院《法治政府建设与责任落实督察工作规定》 asks for
+举措成效, 第一责任人履职, 存在的不足, 下一年度安排; a 政府工作报告 reviews the year, then sets the next
+year's targets and tasks). A sentence in the plan part states an intention ("确保零就业家庭动态清零",
+"城镇新增就业110万人以上"), not something done, however closely it matches a question about results;
+one in the shortfalls part states what was not done. The judge reads sentences through this role.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Literal
+
+Role = Literal["result", "shortfall", "plan"]
+
+YEAR = re.compile(r"(20\d\d)\s*年")
+PLAN_HEADING = re.compile(
+    r"下一步|下一年|下阶段|今后|明年|打算|展望|工作安排|主要安排|工作思路|思路和|目标任务|主要目标|预期目标|"
+    r"重点任务|重点工作|主要任务|总体要求|工作要点|工作计划|努力方向|工作设想"
+)
+"""Headings of the part that sets the next year's work (三、下一步工作打算; 二、2025年工作总体要求)."""
+SHORTFALL_HEADING = re.compile(
+    r"存在的?(?:主要)?(?:问题|不足|困难)|不足(?:和|与|之处|及)|问题(?:和|与|及)不足|短板|差距"
+)
+"""Headings of the part that states what fell short (二、存在的不足和原因)."""
+DONE_HEADING = re.compile(r"回顾|成效|成绩|落实情况|完成情况|开展情况|执行情况|主要做法|主要举措|基本情况|总体情况")
+"""Words that make a heading report on what was done, even when it names a plan
+(三、《河东区2024年法治政府建设工作计划》重点任务落实情况)."""
+
+
+def heading_role(heading: str, year: int | None) -> Role | None:
+    """The role one heading gives its section, or None when it says nothing about it."""
+    if SHORTFALL_HEADING.search(heading):
+        return "shortfall"
+    if DONE_HEADING.search(heading):
+        return "result"
+    named = [int(y) for y in YEAR.findall(heading)]
+    # "二、2025年主要任务" in a report on 2024: a year after the one reported is the plan
+    if year is not None and named and max(named) > year:
+        return "plan"
+    if PLAN_HEADING.search(heading):
+        return "plan"
+    return None
+
+
+NEUTRAL_HEADING = re.compile(r"其他|附件|附表|名词解释|说明$")
+"""Headings that end the plan part (七、其他需要报告的情况) without saying what follows is a plan."""
+
+
+def part_roles(headings: Sequence[str], year: int | None) -> dict[str, Role]:
+    """The role of each top-level section of one report, in reading order. The plan part runs on:
+    "三、全面提升政府治理现代化水平" after "二、2025年重点工作" sets next year's work too."""
+    out: dict[str, Role] = {}
+    after_plan = False
+    for heading in headings:
+        role = heading_role(heading, year)
+        if role is None and NEUTRAL_HEADING.search(heading):
+            role, after_plan = "result", False
+        if role is None:
+            role = "plan" if after_plan else "result"
+        after_plan = after_plan or role == "plan"
+        out.setdefault(heading, role)
+    return out
+
+
+def section_role(section: Sequence[str], year: int | None, part: Role | None = None) -> Role:
+    """The role of a section path: its outermost heading that says one (the part of the report a
+    subsection belongs to decides: "（二）完成重点任务" under the year's review is a result), else the
+    role of its top-level part in the whole report (`part`, from part_roles), else a result (the body
+    of most reports, and every section of a report without headings)."""
+    for heading in section:
+        role = heading_role(heading, year)
+        if role is not None:
+            return role
+    return part or "result"
