@@ -43,6 +43,7 @@ MEASURES = (
     "天",
     "岁",
     "辆",
+    "列",
     "座",
     "套",
     "册",
@@ -73,7 +74,7 @@ def same_measure(a: str, b: str) -> bool:
 
 MULTIPLIERS = {"万": 10_000.0, "亿": 100_000_000.0}
 QUANTITY = re.compile(
-    r"(?P<num>\d+(?:\.\d+)?)\s*(?P<approx>余|多)?\s*(?P<mult>[万亿](?![元]))?\s*(?P<approx2>余|多)?\s*"
+    r"(?P<num>(?<![\d.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:\.\d+)?)\s*(?P<approx>余|多)?\s*(?P<mult>[万亿](?![元]))?\s*(?P<approx2>余|多)?\s*"
     r"(?P<measure>" + "|".join(map(re.escape, MEASURES)) + r")?"
 )
 PERCENT_WORDS = re.compile(r"百分之(百|[零一二两三四五六七八九十]{1,3})")
@@ -83,6 +84,12 @@ CN_COUNT = re.compile(
     + r")"
 )
 """A count in Chinese numerals with its measure (两项, 十二次); 第三次 and 初二 are ordinals."""
+CN_AMOUNT = re.compile(
+    r"(?<![\d.零一二两三四五六七八九十百千])([一二两三四五六七八九十]{1,3})\s*(万亿|亿|万)\s*("
+    + "|".join(map(re.escape, (m for m in MEASURES if m not in ("%", "万元", "亿元"))))
+    + r")?"
+)
+"""An amount in Chinese numerals with 万/亿 (一万亿元, 两千亿 is left out: 千 is not a numeral here)."""
 CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CITATION = re.compile(r"\[\d+\]")
 
@@ -112,7 +119,7 @@ def quantities_in(text: str) -> list[Quantity]:
     text = unicodedata.normalize("NFKC", text)  # NFKC keeps length for digits and ％ -> %
     out: list[Quantity] = []
     for m in QUANTITY.finditer(text):
-        value = float(m.group("num"))
+        value = float(m.group("num").replace(",", ""))  # 30,000 and 2,940.05 as English and tables write them
         if m.group("mult"):
             value *= MULTIPLIERS[m.group("mult")]
         measure = m.group("measure") or ""
@@ -123,6 +130,10 @@ def quantities_in(text: str) -> list[Quantity]:
         out.append(Quantity(round(value, 4), measure, m.group(0).strip(), m.start(), m.end()))
     for m in PERCENT_WORDS.finditer(text):
         out.append(Quantity(_chinese_number(m.group(1)), "%", m.group(0), m.start(), m.end()))
+    for m in CN_AMOUNT.finditer(text):  # 一万亿元, 三亿人
+        value = _chinese_number(m.group(1)) * (1e12 if m.group(2) == "万亿" else MULTIPLIERS[m.group(2)])
+        if not any(q.start < m.end() and m.start() < q.end for q in out):
+            out.append(Quantity(round(value, 4), m.group(3) or "", m.group(0), m.start(), m.end()))
     for m in CN_COUNT.finditer(text):  # 两项关键报表, 三次 — not 一 alone (一批, 一次性 are idioms)
         value = _chinese_number(m.group(1))
         if value >= 2 and not any(q.start < m.end() and m.start() < q.end for q in out):

@@ -55,3 +55,10 @@ def test_days_and_ages_are_measures() -> None:
 
     assert [(q.value, q.measure) for q in quantities_in("空气质量优良天数290天")] == [(290.0, "天")]
     assert [(q.value, q.measure) for q in quantities_in("人均预期寿命78.5岁")] == [(78.5, "岁")]
+
+
+def test_thousands_separators_and_chinese_amounts() -> None:
+    text = "高新技术企业30,000家，支出2,940.05万元，旅游收入一万亿元，2023,2024年"
+    got = [(q.value, q.measure) for q in quantities_in(text)]
+    assert (30000.0, "家") in got and (29400500.0, "元") in got and (1e12, "元") in got
+    assert (2023.0, "") in got and (2024.0, "") in got  # a list of years is not one number

@@ -59,3 +59,40 @@ def test_at_least_is_a_constraint_not_a_ranking() -> None:
 def test_a_frame_word_in_a_compound_subject_gives_way_to_its_topic() -> None:
     (c,) = _a("哪些省份城镇新增就业人数超过100万人?").constraints
     assert "就业" in c.subject and c.op == ">"
+
+
+def test_not_below_is_at_least_and_the_compound_is_the_topic() -> None:
+    (c,) = _a("2024年一般公共预算收入增速不低于5%的省份有哪些?").constraints
+    assert c.op == ">=" and c.value == 5.0 and "增长" in c.subject
+    # the whole compound names what grew: 可支配收入 is not 一般公共预算收入
+    assert "一般公共预算收入" in c.topic and "收入" not in c.topic
+
+
+def test_a_gloss_offers_another_measure_and_wording() -> None:
+    (c,) = _a("2024年完成的民生实事超过30件（项）的省份有哪些?").constraints
+    assert (c.op, c.value, c.measure, c.also) == (">", 30.0, "件", ("项",))
+    (review,) = _a("哪些单位一年内做的合法性审查（审核）超过100件?").constraints
+    assert "合法性审查" in review.subject
+
+
+def test_english_amounts_become_the_values_reports_state() -> None:
+    (trade,) = _a("Which provinces report 2024 foreign trade of at least 1 trillion yuan?").constraints
+    assert (trade.op, trade.value, trade.measure) == (">=", 1e12, "元") and "进出口" in trade.subject
+    (firms,) = _a("Which provinces report having at least 30,000 high-tech enterprises?").constraints
+    assert (firms.op, firms.value) == (">=", 30000.0) and "高新技术企业" in firms.subject
+    assert not _a("Which provinces reported in 2024?").constraints  # a year is no count
+
+
+def test_or_lower_is_a_bound_and_the_base_compared_with_is_no_term() -> None:
+    a = _a("今年哪些地方把失业率目标压到了5%甚至更低，比一般省份定的5.5%更严?")
+    assert a.kind == "aggregation"
+    (c,) = a.constraints
+    assert (c.op, c.value) == ("<=", 5.0) and "失业率" in c.subject
+    assert all("省份" not in t.alternatives for t in a.terms)
+    assert _a("Which provinces grew retail sales by 5% or more?").kind == "aggregation"
+
+
+def test_a_frame_word_in_a_compound_is_not_required() -> None:
+    a = _a("2024年城镇新增就业人数超过100万人的有哪些省份?")
+    (jobs,) = [t for t in a.terms if "就业人数" in t.alternatives]
+    assert jobs.found_in("城镇新增就业106万人")

@@ -29,7 +29,11 @@ class NumberCheck:
 
 PLANNED = re.compile(r"预期目标|年度目标|目标是|目标为|目标[：:]|力争|争取|(?:计划|拟|将)(?:完成|实现|达到|新增|增长)")
 """Words that make the numbers after them a target, not a result (预期目标是：增长5%左右)."""
-ASKS_PLAN = re.compile(r"目标|预期|计划|力争|\b(target|goal|plan(ned)?|aim)s?\b", re.I)
+ASKS_PLAN = re.compile(
+    r"目标|预期|计划|力争|打算|明年|下一步|下一年|下年度|今后|将要|准备|安排|"
+    r"\b(target|goal|plan(ned|s)?|aim|next year|intend)s?\b",
+    re.I,
+)
 """A question about targets reads them as values; any other reads results only."""
 
 

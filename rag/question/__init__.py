@@ -26,9 +26,10 @@ def _word_list(name: str) -> frozenset[str]:
 
 QuestionKind = Literal["lookup", "aggregation", "comparison"]
 COMPARISON = re.compile(
-    r"最多|最少|最高|最低|最大|最小|更多|更少|更高|更低|谁.{0,15}(多|少|高|低|大|小)|排名|排序|比较|对比|相比|"
+    r"最多|最少|最高|最低|最大|最小|(?<![或及至])更多|(?<![或及至])更少|(?<![或及至])更高|(?<![或及至])更低|"
+    r"谁.{0,15}(多|少|高|低|大|小)|排名|排序|比较|对比|相比|"
     r"怎么变化|如何变化|有何变化|变化情况|增减|"
-    r"\b((?<!at )most|(?<!at )least|highest|lowest|more(?! than)|fewer(?! than)|less(?! than)|"
+    r"\b((?<!at )most|(?<!at )least|highest|lowest|(?<!or )more(?! than)|(?<!or )fewer(?! than)|(?<!or )less(?! than)|"
     r"compare[sd]?|comparison|rank(ed|ing)?)\b",
     re.I,
 )
@@ -55,8 +56,14 @@ WANTS_CODE = re.compile(
 CHANGE = re.compile(r"比上年|较上年|同比|比去年|(增长|下降|减少|增加|少|多)了?多少|\bcompared with\b", re.I)
 """A change asked (比上年少了多少): a count or a rate answers it."""
 WANTS_PERCENT = re.compile(r"率|比例|满意度|百分之|增速|增幅|\b(rate|percentage|share|growth)\b", re.I)
-AT_LEAST = re.compile(r"以上|超过|不少于|不低于|至少|达到|达|高于|多于|\b(at least|over|more than|above|reach(ed)?)\b")
-AT_MOST = re.compile(r"以下|不足|少于|低于|不超过|至多|\b(at most|under|less than|below|fewer than)\b")
+AT_LEAST = re.compile(
+    r"以上|(?<!不)超过|过了|不少于|不低于|至少|达到|达|(?<!不)高于|(?<!不)多于|[或及至]更[高多大]|"
+    r"\b(at least|over|more than|above|reach(ed)?|or (?:more|higher|above))\b"
+)
+AT_MOST = re.compile(
+    r"以下|以内|不足|(?<!不)少于|(?<!不)低于|不超过|不高于|不多于|至多|[或及至]更[低少小]|"
+    r"\b(at most|under|less than|below|fewer than|or (?:less|lower|fewer|below))\b"
+)
 STRICT = re.compile(
     r"(?<!不)(?:超过|高于|多于|少于|低于)|不足|\b(more than|over|above|less than|below|under|fewer than)\b"
 )
@@ -64,6 +71,11 @@ STRICT = re.compile(
 TARGET_FRAME = re.compile(r"预期目标|目标值?|预期|计划|定为|定在|设定|设为|确定|力争|争取")
 """Words that say a number is a target (目标超过100万人): the subject is what the target is of, since
 the plan part of a report states the number without them (城镇新增就业110万人以上)."""
+COMPARED_BASE = re.compile(r"[，,]?\s*比[^，。？?]{1,20}?[更还][^\s，。？?,]{0,3}")
+"""The base a list question compares with (比一般省份定的5.5%更严)."""
+MEASURE_SUFFIXES = frozenset("率量额数")
+REACH_FRAME = re.compile(r"[\u4e00-\u9fff]{1,2}[到至在]")
+"""Verbs that move a number to its value (压到, 降至, 控制在): the subject is the noun before them."""
 QUESTION_WORDS = _word_list("question_words.txt")
 """Words of the question's frame that no evidence sentence needs to repeat."""
 GENERIC_PLACE_WORDS = tuple(sorted(_word_list("generic_places.txt")))
@@ -200,6 +212,8 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
     elif AGGREGATION.search(unaliased) or scope.levels:
         kind = "aggregation"
     stripped = unaliased
+    if kind == "aggregation":  # 比一般省份定的5.5%更严: the base a list is compared with is no evidence term
+        stripped = COMPARED_BASE.sub(" ", stripped)
     for phrase in scope.phrases:
         stripped = stripped.replace(phrase, " ")
     quoted = [m.group(1).strip() for m in QUOTED.finditer(stripped) if 2 <= len(m.group(1).strip()) <= 20]
@@ -217,7 +231,7 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
             quoted += list(group)
         unquoted = ENGLISH_GLOSS.sub(" ", unquoted)
     terms += [t for t in _terms(unquoted, segmenter, glossary) if not any(t.alternatives[0] in w for w in quoted)]
-    constraints = tuple(_constraints(stripped, segmenter, glossary))
+    constraints = tuple(_constraints(stripped, segmenter, glossary, english))
     wants_number = not WANTS_CODE.search(q) and (
         bool(WANTS_NUMBER.search(q)) or kind == "comparison" or bool(ASKED_MEASURE.search(q))
     )
@@ -303,7 +317,7 @@ def _terms(text: str, segmenter: Segmenter, glossary: Glossary) -> list[Term]:
 
 ENGLISH_AMOUNT = re.compile(
     r"(\d+(?:\.\d+)?)\s*(trillion|billion|million|thousand)?\s*"
-    r"((?:new\s+(?:urban\s+)?)?(yuan|rmb|people|persons|jobs|cases|percent))\b",
+    r"((?:new\s+(?:urban\s+)?)?(yuan|rmb|people|persons|jobs|cases|times|sessions|percent))\b",
     re.I,
 )
 ENGLISH_SCALE = {"trillion": 1e12, "billion": 1e9, "million": 1e6, "thousand": 1e3}
@@ -314,6 +328,8 @@ ENGLISH_MEASURE = {
     "persons": "人",
     "jobs": "人",
     "cases": "件",
+    "times": "次",
+    "sessions": "次",
     "percent": "%",
 }
 
@@ -330,17 +346,20 @@ def _english_amounts(text: str) -> str:
     return ENGLISH_AMOUNT.sub(plain, text)
 
 
-def _constraints(text: str, segmenter: Segmenter, glossary: Glossary) -> list[Constraint]:
+def _constraints(text: str, segmenter: Segmenter, glossary: Glossary, english: bool) -> list[Constraint]:
     out: list[Constraint] = []
-    english = not has_chinese(text)
     if english:
         text = _english_amounts(text)
     for qty in quantities_in(text):
-        if not qty.measure or (qty.measure == "" and qty.value > 1900):
+        # "at least 30,000 high-tech enterprises": English counts name no measure word; a year is no count
+        year = re.fullmatch(r"(?:19|20)\d\d", qty.raw) is not None
+        bare = english and not qty.measure and not year and re.match(r"\s*[a-z]", text[qty.end :], re.I)
+        if not qty.measure and not bare:
             continue
         # 合法性审查（审核）超过100件: the gloss offers another wording, the subject is the word before it
-        reach = 40 if english else 12  # English words are longer: "GDP growth target at 6%"
-        before = GLOSS.sub("", text[max(0, qty.start - reach - 4) : qty.start])[-reach:]
+        reach = 40 if english else 16  # English words are longer: "GDP growth target at 6%"
+        before = text[max(0, qty.start - reach - 4) : qty.start]
+        before = (before if english else GLOSS.sub("", before))[-reach:]
         after = text[qty.end : qty.end + 30]
         op: Literal[">=", "<=", ">", "<", "=="] = "=="
         near = before[-14:] if english else before[-8:]
@@ -371,19 +390,55 @@ def _subject(
             and not AT_LEAST.fullmatch(w)
             and not AT_MOST.fullmatch(w)
             and not TARGET_FRAME.fullmatch(w)
+            and not REACH_FRAME.fullmatch(w)
             and w not in STOPWORDS
         ]
+        # 备案率 is jieba's 备案 + 率: a one-character suffix of measure joins its word; other single
+        # characters (不 of 不低于, 的) are no subject
+        merged: list[str] = []
+        for w in words:
+            if w in MEASURE_SUFFIXES and merged and (merged[-1] + w) in before:
+                merged[-1] += w
+            else:
+                merged.append(w)
+        words = [w for w in merged if len(w) >= 2]
         if words:
             last = words[-1]
             # 就业人数 -> 就业: the frame word 人数 is not what the report repeats (城镇新增就业106万人)
             tokens = [p for p in segmenter.tokens(last) if len(p) >= 2 and p != last and p not in QUESTION_WORDS]
             subject = (last, *synonyms(last), *tokens[-1:])
-            head = words[-2] if len(words) >= 2 and (words[-2] + last) in before else ""
-            parts = [p for p in segmenter.tokens(head) if len(p) >= 2 and p != head][-1:]  # 学法考试 -> 考试
-            topic = (head, *synonyms(head), *parts) if len(head) >= 2 else ()
-            return subject, topic
+            return subject, _topic(before, last, segmenter)
     near = glossary.terms(before[-30:] + " " + after[:30])
-    return tuple(a for _, t in near for a in t.alternatives), ()
+    glossed = re.findall(r"[\u4e00-\u9fff]{2,}", before)  # the asker's own Chinese: (政府常务会) studied law 12 times
+    return tuple(dict.fromkeys([*glossed, *(a for _, t in near for a in t.alternatives)])), ()
+
+
+def _topic(before: str, last: str, segmenter: Segmenter) -> tuple[str, ...]:
+    """What the subject is of, when the question compounds them (经济 of 经济增速, 一般公共预算收入 of
+    一般公共预算收入增速): a one-word head with its synonyms and last part (学法考试 -> 考试); a longer
+    compound as itself or its tails of two words or more (预算收入), never its last word alone, so
+    可支配收入增长 is not a growth of 一般公共预算收入."""
+    raw = segmenter.words(before)
+    at = max((i for i, w in enumerate(raw) if w == last), default=-1)
+    head: list[str] = []
+    i = at - 1
+    while i >= 0 and len(head) < 4:
+        w = raw[i]
+        if len(w) < 2 or not has_chinese(w) or w in STOPWORDS or w in QUESTION_WORDS or TARGET_FRAME.fullmatch(w):
+            break
+        head.insert(0, w)
+        i -= 1
+    if not head:
+        return ()
+    if len(head) == 1:
+        one = head[0]
+        parts = [p for p in segmenter.tokens(one) if len(p) >= 2 and p != one][-1:]
+        return (one, *synonyms(one), *parts)
+    tails = ["".join(head[j:]) for j in range(len(head) - 1)]
+    last = head[-1]
+    if len(last) >= 3:  # 干部学法考试: 学法考试 (and 考试) name it too; 收入 alone does not
+        tails += [last, *[p for p in segmenter.tokens(last) if len(p) >= 2 and p != last][-1:]]
+    return tuple(dict.fromkeys(a for t in tails for a in (t, *synonyms(t))))
 
 
 def _glosses(text: str) -> list[tuple[str, ...]]:
