@@ -15,9 +15,16 @@ def aggregate(ctx: Context, scope: Scope) -> Answer:
     reports = per_report(ctx, scope)
     level = {d.doc_id: d.level for d in ctx.retriever.documents}
     best: list[tuple[str, str, Evidence | None]] = []
-    for doc_id, name, evidence in reports:
+    # a report none of whose sentences shares enough words may still say it in other words: its
+    # closest sentence is shown to check when it is as close (e5) as the closest of any report
+    closest = [max(evidence, key=lambda e: e.verdict.similarity) if evidence else None for _, _, evidence in reports]
+    top = max((e.verdict.similarity for e in closest if e is not None), default=1.0)
+    margin = ctx.judge.t.candidate_similarity_margin
+    for (doc_id, name, evidence), near_meaning in zip(reports, closest, strict=True):
         good = [e for e in evidence if e.verdict.qualifies]
         near = [e for e in evidence if e.verdict.candidate]
+        if not near and near_meaning is not None and near_meaning.verdict.similarity >= top - margin:
+            near = [near_meaning]
         pick = good or near
         best.append((doc_id, name, pick[0] if pick else None))
     keep = ctx.judge.standouts([e.verdict for _, _, e in best if e is not None])

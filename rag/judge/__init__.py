@@ -33,6 +33,7 @@ class Thresholds:
     min_similarity: float
     context_credit: float
     candidate_coverage: float
+    candidate_similarity_margin: float
     similarity_margin: float
     universal_english: bool
     min_universal: float
@@ -49,6 +50,7 @@ def thresholds() -> Thresholds:
         float(raw["min_similarity"]),
         float(raw["context_credit"]),
         float(raw["candidate_coverage"]),
+        float(raw["candidate_similarity_margin"]),
         float(raw["similarity_margin"]),
         bool(raw["universal_english"]),
         float(raw["min_universal"]),

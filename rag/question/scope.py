@@ -82,6 +82,39 @@ def _nouns() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
     return tuple(out)
 
 
+DEPARTMENT_OF = {"省": "省级部门", "市": "市级部门", "县": "县级部门", "区": "县级部门"}
+DEPARTMENTS = re.compile(r"^(?:一级|级)?的?(?:部门|局|委办局)")
+ALSO = re.compile(r"^(?:或者?|和|、|及|与|以及)")
+
+
+def _widened(rest: str, levels: tuple[str, ...], phrases: list[str]) -> tuple[str, ...]:
+    """ "哪些乡镇或街道" lists both nouns; "哪些区县一级的部门" lists the departments of that level."""
+    dep = DEPARTMENTS.match(rest)
+    if dep:
+        phrases.append(dep.group(0))
+        return tuple(dict.fromkeys(DEPARTMENT_OF[lv] for lv in levels if lv in DEPARTMENT_OF)) or levels
+    also = ALSO.match(rest)
+    if also:
+        tail = rest[also.end() :]
+        for noun, more in sorted(_plain_nouns().items(), key=lambda kv: -len(kv[0])):
+            if tail.startswith(noun):
+                phrases.append(also.group(0) + noun)
+                return tuple(dict.fromkeys((*levels, *more)))
+    return levels
+
+
+@functools.cache
+def _plain_nouns() -> dict[str, tuple[str, ...]]:
+    """The Chinese level nouns of unit_nouns.tsv as written, for the second noun of "乡镇或街道"."""
+    text = (resources.files("rag") / "data" / "unit_nouns.tsv").read_text(encoding="utf-8")
+    out: dict[str, tuple[str, ...]] = {}
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#") and "\t" in line and not re.match(r"[a-z]", line):
+            noun, names = line.split("\t", 1)
+            out[noun.strip()] = tuple(v.strip() for v in names.split("|") if v.strip())
+    return out
+
+
 def scope_of(question: str) -> QuestionScope:
     q = normalize(question)
     phrases: list[str] = []
@@ -91,6 +124,7 @@ def scope_of(question: str) -> QuestionScope:
         if m:
             levels = found
             phrases.append(m.group(0))
+            levels = _widened(q[m.end() :], levels, phrases)
             break
     kind = None
     km = KIND_PHRASE.search(q)
