@@ -90,6 +90,13 @@ CN_AMOUNT = re.compile(
     + r")?"
 )
 """An amount in Chinese numerals with 万/亿 (一万亿元, 两千亿 is left out: 千 is not a numeral here)."""
+BARE_AMOUNT = re.compile(
+    r"(?<=[破超过达逾])(万亿|千亿|百亿|亿|万)("
+    + "|".join(map(re.escape, (m for m in MEASURES if m not in ("%", "万元", "亿元"))))
+    + r")?"
+)
+"""A round amount with no digit after 破/超/达 (旅游收入破万亿, 突破千亿元): one of its unit."""
+BARE_SCALE = {"万亿": 1e12, "千亿": 1e11, "百亿": 1e10, "亿": 1e8, "万": 1e4}
 CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CITATION = re.compile(r"\[\d+\]")
 
@@ -103,6 +110,11 @@ class Quantity:
     raw: str
     start: int
     end: int
+
+    @property
+    def scaled(self) -> bool:
+        """Written with 万/亿: an amount even where the report leaves out its measure (破万亿)."""
+        return "万" in self.raw or "亿" in self.raw
 
     @property
     def is_percent(self) -> bool:
@@ -134,6 +146,9 @@ def quantities_in(text: str) -> list[Quantity]:
         value = _chinese_number(m.group(1)) * (1e12 if m.group(2) == "万亿" else MULTIPLIERS[m.group(2)])
         if not any(q.start < m.end() and m.start() < q.end for q in out):
             out.append(Quantity(round(value, 4), m.group(3) or "", m.group(0), m.start(), m.end()))
+    for m in BARE_AMOUNT.finditer(text):
+        if not any(q.start < m.end() and m.start() < q.end for q in out):
+            out.append(Quantity(BARE_SCALE[m.group(1)], m.group(2) or "", m.group(0), m.start(), m.end()))
     for m in CN_COUNT.finditer(text):  # 两项关键报表, 三次 — not 一 alone (一批, 一次性 are idioms)
         value = _chinese_number(m.group(1))
         if value >= 2 and not any(q.start < m.end() and m.start() < q.end for q in out):

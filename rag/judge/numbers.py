@@ -80,7 +80,7 @@ def meets(
 ) -> bool:
     """Every constraint holds for some stated value: the number, about the subject, a result (or a
     target when targets are asked)."""
-    qtys = quantities if quantities is not None else tuple(q for q in quantities_in(text) if q.measure)
+    qtys = quantities if quantities is not None else tuple(q for q in quantities_in(text) if q.measure or q.scaled)
     results = values(a, text, qtys, planned, targets)
     return all(
         any(
@@ -96,7 +96,7 @@ def meets(
 
 
 def check(a: Analysis, quote: str, planned: bool = False, targets: bool | None = None) -> NumberCheck:
-    qtys = tuple(q for q in quantities_in(quote) if q.measure)
+    qtys = tuple(q for q in quantities_in(quote) if q.measure or q.scaled)
     ok = meets(a, quote, qtys, planned, targets)
     related = bool(a.constraints) and not ok and any(c.same_number(q) for c in a.constraints for q in qtys)
     # a rate asked is answered by a rate ("采纳率" is not "提供法律意见226条")

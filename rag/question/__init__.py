@@ -132,7 +132,8 @@ class Constraint:
     """Other measures the asker allows in a gloss (超过30件（项）)."""
 
     def holds(self, q: Quantity, context: str, wide: str = "") -> bool:
-        if self.measure and not any(same_measure(q.measure, m) for m in (self.measure, *self.also)):
+        unstated = not q.measure and q.scaled  # 旅游收入破万亿: the report leaves 元 out
+        if self.measure and not unstated and not any(same_measure(q.measure, m) for m in (self.measure, *self.also)):
             return False
         if self.subject and not any(s in context for s in self.subject):
             return False
@@ -370,6 +371,10 @@ def _constraints(text: str, segmenter: Segmenter, glossary: Glossary, english: b
         elif AT_LEAST.search(then) or AT_LEAST.search(near) or qty.is_percent:
             op = ">" if strict else ">="
         subject, topic = _subject(before, after, segmenter, glossary)
+        if not english:  # 旅游收入（旅游花费）: the gloss is another wording of the subject
+            for gloss in re.findall(r"\(([\u4e00-\u9fff]{2,8})\)", text[max(0, qty.start - 20) : qty.start]):
+                parts = [p for p in segmenter.tokens(gloss) if len(p) >= 2 and p != gloss][-1:]
+                subject = tuple(dict.fromkeys((*subject, gloss, *parts)))
         gloss = re.match(r"\s*\(([^()]{1,6})\)", after)
         also = tuple(m for m in re.split(r"[/、或]", gloss.group(1)) if m in MEASURES) if gloss else ()
         out.append(Constraint(op, qty.value, qty.measure, subject, topic, also))
