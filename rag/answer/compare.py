@@ -35,14 +35,24 @@ def _value(ctx: Context, e: Evidence) -> Quantity | None:
     for term, _ in ranked:
         span = _position(term, e.quote)
         if span is not None:
+            # a number in the term's own clause first ("办理政协提案522件", not "法规议案27件" before it)
+            own = [q for q in pool if _same_clause(e.quote, span, q)] or pool
             # "审查合同73份" has the number after its noun, "共87名网格员" before it: take the nearest
             return min(
-                pool,
+                own,
                 key=lambda q: (
                     q.start - span[1] if q.start >= span[1] else 2 * (span[0] - q.end) if q.end <= span[0] else 10_000
                 ),
             )
     return pool[0]
+
+
+CLAUSE_BREAK = re.compile(r"[，,；;。：:！!？?]")
+
+
+def _same_clause(text: str, span: tuple[int, int], q: Quantity) -> bool:
+    a, b = (span[1], q.start) if q.start >= span[1] else (q.end, span[0])
+    return a <= b and CLAUSE_BREAK.search(text[a:b]) is None
 
 
 def _position(term: Term, text: str) -> tuple[int, int] | None:

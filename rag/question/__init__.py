@@ -55,7 +55,9 @@ WANTS_CODE = re.compile(
 """A number that is a code, not a count (咨询电话是多少): any digits answer it."""
 CHANGE = re.compile(r"比上年|较上年|同比|比去年|(增长|下降|减少|增加|少|多)了?多少|\bcompared with\b", re.I)
 """A change asked (比上年少了多少): a count or a rate answers it."""
-WANTS_PERCENT = re.compile(r"率|比例|满意度|百分之|增速|增幅|\b(rate|percentage|share|growth)\b", re.I)
+WANTS_PERCENT = re.compile(
+    r"率|比例|满意度|百分之|增速|增幅|增长(?:目标|幅度|速度|最快|最慢)|\b(rate|percentage|share|growth)\b", re.I
+)
 AT_LEAST = re.compile(
     r"以上|(?<!不)超过|过了|不少于|不低于|至少|达到|达|(?<!不)高于|(?<!不)多于|[或及至]更[高多大]|"
     r"\b(at least|over|more than|above|reach(ed)?|or (?:more|higher|above))\b"
@@ -274,7 +276,7 @@ def _skip(word: str) -> bool:
         or word in QUESTION_WORDS
         or word in STOPWORDS
         or not has_chinese(word)
-        or bool(quantities_in(word))
+        or any(q.measure for q in quantities_in(word))  # 5G基站 is a name, 100件 a number
         or bool(AT_LEAST.fullmatch(word))
         or bool(AT_MOST.fullmatch(word))
     )
@@ -475,6 +477,7 @@ def _asked_measure(q: str) -> str:
 
 def _unknown_places(question: str, unit_aliases: set[str]) -> list[str]:
     out = []
+    question = question.replace("地区生产总值", "，")  # 研发经费占地区生产总值比重 names no 地区
     for m in PLACE_NAME.finditer(question):
         name = m.group(1)
         name = re.sub(r"^(请问|哪些|哪个|那么|那|和|与|及|在|对|的|年|为)+", "", name)
