@@ -31,7 +31,7 @@ report, so it is the one line whose numbers are not quoted evidence."""
 
 
 LOOKUP_DEPTH = 8
-PER_REPORT_DEPTH = 4
+PER_REPORT_DEPTH = 6
 MAX_QUOTE = 160
 """Characters above which a quote is cut down to the clauses that carry the evidence."""
 CLAUSE = re.compile(r"[^,，;；]+[,，;；]?")
