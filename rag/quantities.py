@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 MEASURES = (
+    "个百分点",
     "人次",
     "场次",
     "万元",

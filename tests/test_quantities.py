@@ -62,3 +62,8 @@ def test_thousands_separators_and_chinese_amounts() -> None:
     got = [(q.value, q.measure) for q in quantities_in(text)]
     assert (30000.0, "家") in got and (29400500.0, "元") in got and (1e12, "元") in got
     assert (2023.0, "") in got and (2024.0, "") in got  # a list of years is not one number
+
+
+def test_percentage_points_are_not_a_count() -> None:
+    got = [(q.value, q.measure) for q in quantities_in("全社会研发投入增长9.4%，高于全国1个百分点，建成3个中心")]
+    assert got == [(9.4, "%"), (1.0, "个百分点"), (3.0, "个")]

@@ -96,3 +96,10 @@ def test_a_frame_word_in_a_compound_is_not_required() -> None:
     a = _a("2024年城镇新增就业人数超过100万人的有哪些省份?")
     (jobs,) = [t for t in a.terms if "就业人数" in t.alternatives]
     assert jobs.found_in("城镇新增就业106万人")
+
+
+def test_a_share_or_an_intensity_asks_a_rate() -> None:
+    assert _a("哪个省份2024年全社会研发投入强度最高?").wants_percent
+    assert _a("哪个省份的一般公共预算收入增长目标最高?").wants_percent
+    assert not _a("哪个省份2024年5G基站最多?").wants_percent
+    assert any("基站" in t.alternatives for t in _a("报告里给出5G基站总数的省份中，哪个省份的5G基站最多?").terms)

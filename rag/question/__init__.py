@@ -56,7 +56,8 @@ WANTS_CODE = re.compile(
 CHANGE = re.compile(r"比上年|较上年|同比|比去年|(增长|下降|减少|增加|少|多)了?多少|\bcompared with\b", re.I)
 """A change asked (比上年少了多少): a count or a rate answers it."""
 WANTS_PERCENT = re.compile(
-    r"率|比例|满意度|百分之|增速|增幅|增长(?:目标|幅度|速度|最快|最慢)|\b(rate|percentage|share|growth)\b", re.I
+    r"率|比例|比重|占比|强度|满意度|百分之|增速|增幅|增长(?:目标|幅度|速度|最快|最慢)|\b(rate|percentage|share|growth)\b",
+    re.I,
 )
 AT_LEAST = re.compile(
     r"以上|(?<!不)超过|过了|不少于|不低于|至少|达到|达|(?<!不)高于|(?<!不)多于|[或及至]更[高多大]|"
