@@ -50,6 +50,7 @@ def variants(t: Thresholds) -> list[tuple[str, Thresholds, bool]]:
     return [
         ("shipped: lexical + synonyms + e5 margin + numbers + USE (English)", t, True),
         ("without synonyms", t, False),
+        ("without the report's parts (plan / shortfalls, rag.outline)", dataclasses.replace(t, outline=False), True),
         ("without the e5 similarity margin", dataclasses.replace(t, similarity_margin=1.0), True),
         ("without e5 at all (margin and ranking)", no_e5, True),
         ("without USE (English judged by e5)", dataclasses.replace(t, universal_english=False), True),
@@ -91,8 +92,11 @@ def main() -> None:
     ap.add_argument("--real-index", required=True)
     ap.add_argument("--seed-index", required=True)
     args = ap.parse_args()
+    real = Retriever.open(args.real_index)
     sets = [
-        ("real", Retriever.open(args.real_index), ROOT / "eval" / "real_questions.jsonl"),
+        ("real", real, ROOT / "eval" / "real_questions.jsonl"),
+        ("held-out 1", real, ROOT / "eval" / "real_questions_heldout.jsonl"),
+        ("held-out 2", real, ROOT / "eval" / "real_questions_heldout2.jsonl"),
         ("seeds", Retriever.open(args.seed_index), ROOT / "eval" / "questions.jsonl"),
     ]
     print(

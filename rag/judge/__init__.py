@@ -38,6 +38,8 @@ class Thresholds:
     universal_english: bool
     min_universal: float
     weights: dict[str, float]
+    outline: bool = True
+    """Read the part of its report a sentence stands in (rag.outline); off only to ablate it."""
 
 
 @cache
@@ -55,6 +57,7 @@ def thresholds() -> Thresholds:
         bool(raw["universal_english"]),
         float(raw["min_universal"]),
         {k: float(v) for k, v in raw["weights"].items()},
+        bool(raw.get("outline", True)),
     )
 
 
@@ -166,6 +169,7 @@ class Judge:
         numbers and constraints on the quoted part; `role` is the part of the report the sentence
         stands in (rag.outline) of a report on `year`: a plan or a shortfall does not state a result."""
         t = self.t
+        role = role if t.outline else "result"
         cov = max(self.coverage(sentence, section), t.context_credit * self.coverage(context + sentence, section))
         sim = semantic.similarity(vector, self.qvec)
         use = self.universal.similarity(quote) if self.universal is not None else None
