@@ -6,6 +6,7 @@ names the field and never echoes the raw input; a RagError is a 400, never a 500
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Any
 
 from fastapi import FastAPI, Query, Request
@@ -31,6 +32,19 @@ class CorrectRequest(BaseModel):
     unit: str | None = Field(default=None, max_length=100)
     year: int | None = Field(default=None, ge=1949, le=2100)
     kind: str | None = Field(default=None, max_length=40)
+
+
+def public(data: Any) -> Any:
+    """The response with every `source` that is an absolute server path cut to its file name: a
+    client learns which report a passage is from, never where the server keeps it."""
+    if isinstance(data, dict):
+        return {
+            k: (PurePath(v).name if k == "source" and isinstance(v, str) and PurePath(v).is_absolute() else public(v))
+            for k, v in data.items()
+        }
+    if isinstance(data, list):
+        return [public(v) for v in data]
+    return data
 
 
 def create_api(service: Service) -> FastAPI:
@@ -78,18 +92,19 @@ def create_api(service: Service) -> FastAPI:
         ),
         region: str | None = Query(None, max_length=60, description="a division the unit lies in, e.g. 河源市"),
     ) -> dict[str, Any]:
-        return service.search(q, k, unit=unit, year=year, kind=kind, region=region)
+        return public(service.search(q, k, unit=unit, year=year, kind=kind, region=region))  # type: ignore[no-any-return]
 
     @app.post("/api/ask")
     def ask(body: AskRequest) -> dict[str, Any]:
-        return service.ask(body.question, unit=body.unit, year=body.year, kind=body.kind, region=body.region).to_dict()
+        answer = service.ask(body.question, unit=body.unit, year=body.year, kind=body.kind, region=body.region)
+        return public(answer.to_dict())  # type: ignore[no-any-return]
 
     @app.get("/api/reports")
     def reports() -> list[dict[str, Any]]:
-        return service.reports()
+        return public(service.reports())  # type: ignore[no-any-return]
 
     @app.post("/api/reports/correct")
     def correct(body: CorrectRequest) -> dict[str, Any]:
-        return service.correct(body.report, unit=body.unit, year=body.year, kind=body.kind)
+        return public(service.correct(body.report, unit=body.unit, year=body.year, kind=body.kind))  # type: ignore[no-any-return]
 
     return app

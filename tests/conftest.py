@@ -8,9 +8,11 @@ os.environ["HF_HUB_OFFLINE"] = "1"  # before anything can import huggingface_hub
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
+import contextlib
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,9 +74,9 @@ SMALL_REPORT = """测试区人民政府办公室2025年法治政府建设年度�
 """
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory, seed_index: Path, e5: E5Encoder):  # type: ignore[no-untyped-def]
-    """The real server (API + Gradio UI) on a free loopback port, over a private copy of the seed index."""
+@contextlib.contextmanager
+def serving(service: Any) -> Iterator[str]:
+    """The real server (API + Gradio UI) for a Service on a free loopback port; its URL."""
     import socket
     import threading
     import time
@@ -82,12 +84,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, seed_index: Path, e5: 
     import httpx
     import uvicorn
 
-    from rag.service import Service
     from ui.server import create_app
 
-    folder = tmp_path_factory.mktemp("live") / "index"
-    shutil.copytree(seed_index, folder)
-    service = Service(folder, encoder=e5)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -101,9 +99,23 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, seed_index: Path, e5: 
                 break
         except httpx.HTTPError:
             time.sleep(0.1)
-    yield url, service
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, seed_index: Path, e5: E5Encoder):  # type: ignore[no-untyped-def]
+    """The real server (API + Gradio UI) on a free loopback port, over a private copy of the seed index."""
+    from rag.service import Service
+
+    folder = tmp_path_factory.mktemp("live") / "index"
+    shutil.copytree(seed_index, folder)
+    service = Service(folder, encoder=e5)
+    with serving(service) as url:
+        yield url, service
 
 
 @pytest.fixture(scope="module")

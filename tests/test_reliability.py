@@ -1,0 +1,66 @@
+"""Faults found by a red-team run (issue 12), each kept fixed with real parts: a real server on
+127.0.0.1, real crafted files, real builds. docs/reliability.md lists every fault and its test."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+
+from rag.embedding import E5Encoder
+from rag.service import Service
+from tests.conftest import SMALL_REPORT, serving, write_report
+
+SECRET = "机密令牌ZX9"
+
+
+def _call_upload(url: str, files: list[dict[str, object]]) -> httpx.Response:
+    return httpx.post(f"{url}/gradio_api/call/upload", json={"data": [files]}, timeout=30)
+
+
+def _result(url: str, event_id: str) -> str:
+    """The streamed result of a Gradio call: the text of its last event."""
+    with httpx.stream("GET", f"{url}/gradio_api/call/upload/{event_id}", timeout=120) as r:
+        return "".join(r.iter_text())
+
+
+def test_an_upload_call_cannot_name_a_file_on_the_server(index_copy: Path, tmp_path: Path, e5: E5Encoder) -> None:
+    secret = write_report(tmp_path, "secret.txt", SMALL_REPORT.replace("1234条", f"{SECRET}1234条"))
+    service = Service(index_copy, encoder=e5)
+    with serving(service) as url:
+        r = _call_upload(url, [{"path": str(secret), "orig_name": "secret.txt", "meta": {"_type": "gradio.FileData"}}])
+        assert r.status_code == 400 and "uploaded files" in r.json()["error"]
+        # a path that only looks like the upload folder does not get through either
+        sneaky = f"/tmp/gradio/../../{secret}"
+        assert _call_upload(url, [{"path": sneaky, "meta": {"_type": "gradio.FileData"}}]).status_code == 400
+        assert len(httpx.get(f"{url}/api/reports").json()) == 5
+        hits = httpx.get(f"{url}/api/search", params={"q": SECRET, "k": 5}).json()["hits"]
+        assert not any(SECRET in h["text"] for h in hits)
+        # the same file sent as bytes by the client is an upload like any other
+        with secret.open("rb") as fh:
+            sent = httpx.post(f"{url}/gradio_api/upload", files={"files": ("secret.txt", fh)}, timeout=30).json()
+        r = _call_upload(url, [{"path": sent[0], "orig_name": "secret.txt", "meta": {"_type": "gradio.FileData"}}])
+        assert r.status_code == 200
+        assert "secret.txt" in json.loads(_result(url, r.json()["event_id"]).split("data: ", 1)[1].splitlines()[0])[0]
+        assert len(httpx.get(f"{url}/api/reports").json()) == 6
+
+
+def test_no_response_shows_an_absolute_server_path(tmp_path: Path, e5: E5Encoder) -> None:
+    from rag.store import build_index
+
+    (tmp_path / "reports").mkdir()
+    report = write_report(tmp_path / "reports", "测试区2025年法治政府建设年度报告.txt", SMALL_REPORT)
+    index = tmp_path / "index"
+    build_index([report.resolve()], index, encoder=e5)  # built from an absolute path, as a script would
+    service = Service(index, encoder=e5)
+    assert Path(service.reports()[0]["source"]).is_absolute()
+    with serving(service) as url:
+        bodies = [
+            httpx.get(f"{url}/api/reports").text,
+            httpx.get(f"{url}/api/search", params={"q": "主动公开政府信息", "k": 3}).text,
+            httpx.post(f"{url}/api/ask", json={"question": "测试区主动公开了多少条政府信息?"}, timeout=60).text,
+        ]
+    for body in bodies:
+        assert str(tmp_path) not in body and '"source"' in body
+    assert "测试区2025年法治政府建设年度报告.txt" in bodies[0]
