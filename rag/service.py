@@ -19,7 +19,17 @@ from rag.answer import ask
 from rag.embedding import Encoder
 from rag.errors import InputError
 from rag.generate import GeneratorSettings, rewrite
-from rag.ingest import KINDS, METADATA_FILE, SUPPORTED, Correction, read_corrections, resolve_kind, write_corrections
+from rag.ingest import (
+    KINDS,
+    METADATA_FILE,
+    SUPPORTED,
+    Correction,
+    doc_id_for,
+    load_report,
+    read_corrections,
+    resolve_kind,
+    write_corrections,
+)
 from rag.records import Answer, Chunk
 from rag.retrieve import Retriever
 from rag.store import build_index
@@ -42,6 +52,8 @@ class UploadOutcome:
     skipped: tuple[tuple[str, str], ...]
     warnings: tuple[tuple[str, str], ...] = ()
     """(file name, what is uncertain) for indexed uploads, e.g. no unit found in the text."""
+    reused: tuple[tuple[str, str], ...] = ()
+    """(file name, the indexed report it repeats): the same content is indexed once."""
 
 
 def safe_name(name: str) -> str:
@@ -49,6 +61,17 @@ def safe_name(name: str) -> str:
     base = re.split(r"[\\/]", name)[-1]
     base = re.sub(r"[^\w.\-\u3400-\u9fff（）()]+", "_", base).lstrip(".")
     return base[-120:] or "upload"
+
+
+def _free_name(name: str, taken: set[str], ids: set[str]) -> str:
+    """name, or "stem (2).ext", "stem (3).ext" … : the first whose uploads/ source and report id are
+    not indexed yet (a report whose id is taken would replace the indexed one)."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    candidate, n = name, 1
+    while f"uploads/{candidate}" in taken or doc_id_for(Path(candidate)) in ids:
+        n += 1
+        candidate = f"{stem} ({n}){suffix}"
+    return candidate
 
 
 class Service:
@@ -168,6 +191,8 @@ class Service:
         sources: dict[Path, str] = {}
         try:
             staging.mkdir(parents=True)
+            taken = {d.source for d in self._retriever.documents}
+            reused: list[tuple[str, str]] = []
             for original, path in files:
                 name = safe_name(original)
                 if Path(name).suffix.lower() not in SUPPORTED:
@@ -181,10 +206,19 @@ class Service:
                 if not dest.is_relative_to(staging.resolve()):
                     skipped.append((original, "unsafe file name"))
                     continue
+                same = self._same_upload(name, path)
+                if same is not None:
+                    reused.append((original, same))
+                    continue
+                # 下载.txt again with other content is another report: 下载 (2).txt, never a replacement
+                staged = {p.name for p in sources}
+                ids = {d.doc_id for d in self._retriever.documents} | {doc_id_for(Path(n)) for n in staged}
+                name = _free_name(name, taken | {f"uploads/{n}" for n in staged}, ids)
+                dest = staging / name
                 shutil.copyfile(path, dest)
                 sources[dest] = f"uploads/{name}"
             if not sources:
-                return UploadOutcome((), tuple(skipped))
+                return UploadOutcome((), tuple(skipped), reused=tuple(reused))
             with self._build_lock:
                 try:
                     result = build_index(
@@ -200,6 +234,18 @@ class Service:
             skipped += [(s.path.removeprefix("uploads/"), s.reason) for s in result.skipped]
             names = {d.doc_id: d.source.removeprefix("uploads/") for d in self._retriever.documents}
             warnings = tuple((src.removeprefix("uploads/"), w) for src, w in result.warnings)
-            return UploadOutcome(tuple(names[i] for i in result.indexed), tuple(skipped), warnings)
+            return UploadOutcome(tuple(names[i] for i in result.indexed), tuple(skipped), warnings, tuple(reused))
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+    def _same_upload(self, name: str, path: Path) -> str | None:
+        """The indexed upload of that name whose text is this file's text, if any (same content = one report)."""
+        for d in self._retriever.documents:
+            if d.source != f"uploads/{name}":
+                continue
+            try:
+                text = load_report(path, source=name).text
+            except InputError:
+                return None
+            return name if self._retriever.report(d.doc_id).text == text else None
+        return None

@@ -64,3 +64,28 @@ def test_no_response_shows_an_absolute_server_path(tmp_path: Path, e5: E5Encoder
     for body in bodies:
         assert str(tmp_path) not in body and '"source"' in body
     assert "测试区2025年法治政府建设年度报告.txt" in bodies[0]
+
+
+def test_an_upload_with_a_taken_name_is_another_report_and_the_same_content_is_reused(
+    index_copy: Path, tmp_path: Path, e5: E5Encoder
+) -> None:
+    service = Service(index_copy, encoder=e5)
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    one = write_report(first, "下载.txt", SMALL_REPORT)
+    other = write_report(second, "下载.txt", SMALL_REPORT.replace("测试区", "样例县").replace("1234条", "5678条"))
+    assert service.add_uploads([("下载.txt", one)]).indexed == ("下载.txt",)
+    outcome = service.add_uploads([("下载.txt", other)])
+    assert outcome.indexed == ("下载 (2).txt",)  # named so in the Reports view
+    sources = [r["source"] for r in service.reports()]
+    assert "uploads/下载.txt" in sources and "uploads/下载 (2).txt" in sources
+    assert "1234条" in service.ask("测试区主动公开了多少条政府信息?").text  # the first is still there
+    again = service.add_uploads([("下载.txt", one)])
+    assert again.indexed == () and again.reused == (("下载.txt", "下载.txt"),)
+    assert len(service.reports()) == 7
+    # a name whose id is a seed report's id does not replace that report either
+    seed = service.reports()[0]
+    clash = write_report(tmp_path, Path(seed["source"]).name, SMALL_REPORT.replace("测试区", "重名镇"))
+    assert service.add_uploads([(clash.name, clash)]).indexed
+    assert seed["doc_id"] in {r["doc_id"] for r in service.reports()} and len(service.reports()) == 8

@@ -229,6 +229,7 @@ def build_app(service: Service) -> gr.Blocks:
             outcome = service.add_uploads([(Path(p).name, Path(p)) for p in paths])
             lines = [f"已加入索引 {len(outcome.indexed)} 份：" + "、".join(outcome.indexed)] if outcome.indexed else []
             lines += [f"- 未能使用 {name}：{reason}" for name, reason in outcome.skipped]
+            lines += [f"- 已在索引中（内容相同，未重复加入）{name}：即 {same}" for name, same in outcome.reused]
             lines += [f"- 请核对 {Path(src).name}：{w}" for src, w in outcome.warnings]
             new_units, _ = _choices(service)
             return (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from rag.ingest.corrections import METADATA_FILE, Correction, apply, beside, read_corrections, write_corrections
 from rag.ingest.formats import MAX_FILE_BYTES, SUPPORTED
 from rag.ingest.kinds import KINDS, resolve_kind
-from rag.ingest.reading import iter_report_files, load_report
+from rag.ingest.reading import doc_id_for, iter_report_files, load_report
 
 __all__ = [
     "KINDS",
@@ -21,6 +21,7 @@ __all__ = [
     "Correction",
     "apply",
     "beside",
+    "doc_id_for",
     "iter_report_files",
     "load_report",
     "read_corrections",
