@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from rag.embedding import E5Encoder
 from rag.service import Service
-from tests.conftest import SMALL_REPORT, serving, write_report
+from tests.conftest import ROOT, SMALL_REPORT, serving, write_report
 
 SECRET = "机密令牌ZX9"
 
@@ -89,3 +92,37 @@ def test_an_upload_with_a_taken_name_is_another_report_and_the_same_content_is_r
     clash = write_report(tmp_path, Path(seed["source"]).name, SMALL_REPORT.replace("测试区", "重名镇"))
     assert service.add_uploads([(clash.name, clash)]).indexed
     assert seed["doc_id"] in {r["doc_id"] for r in service.reports()} and len(service.reports()) == 8
+
+
+def _rag(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=600
+    )
+
+
+@pytest.mark.parametrize("damage", ["vectors.npy", "sentences.npy", "reports.jsonl"])
+def test_add_onto_a_damaged_index_stops_and_changes_nothing(index_copy: Path, tmp_path: Path, damage: str) -> None:
+    (index_copy / damage).write_bytes(b"")  # a zero-byte file, as a full disk or a killed copy leaves
+    before = {p.name: p.read_bytes() for p in index_copy.iterdir() if p.is_file()}
+    report = write_report(tmp_path, "测试区2025年法治政府建设年度报告.txt", SMALL_REPORT)
+    out = _rag("build", str(report), "--index", str(index_copy), "--add")
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    (line,) = out.stderr.strip().splitlines()
+    assert "--add" in line and "damaged" in line and damage in line
+    assert {p.name: p.read_bytes() for p in index_copy.iterdir() if p.is_file()} == before
+
+
+def test_a_zero_byte_array_is_a_one_line_error_not_a_traceback(index_copy: Path) -> None:
+    (index_copy / "chunks.offsets.npy").write_bytes(b"")
+    out = _rag("search", "法律明白人", "--index", str(index_copy))
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and "chunks" in out.stderr
+
+
+def test_an_index_path_that_cannot_hold_an_index_fails_before_any_embedding(tmp_path: Path) -> None:
+    a_file = tmp_path / "index.txt"
+    a_file.write_text("not a folder", encoding="utf-8")
+    report = write_report(tmp_path, "测试区2025年法治政府建设年度报告.txt", SMALL_REPORT)
+    out = _rag("build", str(report), "--index", str(a_file))
+    assert out.returncode == 1 and "Traceback" not in out.stderr and "is a file" in out.stderr
+    assert a_file.read_text(encoding="utf-8") == "not a folder"

@@ -24,7 +24,7 @@ import numpy.typing as npt
 from rag.chunking import TokenCounter, chunk_report, default_token_counter
 from rag.dense import DenseIndex
 from rag.embedding import Encoder
-from rag.errors import InputError
+from rag.errors import IndexStateError, InputError
 from rag.ingest import (
     METADATA_FILE,
     SUPPORTED,
@@ -40,7 +40,7 @@ from rag.lexical import LexicalIndex
 from rag.records import Chunk, Report
 from rag.segmentation import Segmenter
 from rag.store.entries import FORMAT_VERSION, BuildParams, DocEntry
-from rag.store.files import open_quietly
+from rag.store.files import open_index, open_quietly
 from rag.text import sentence_spans
 
 EMBED_BATCH = 32
@@ -113,6 +113,25 @@ def collect_reports(paths: Iterable[Path], sources: dict[Path, str] | None = Non
     return draft
 
 
+def _damage(exc: IndexStateError, index_dir: Path) -> str:
+    """ "vectors.npy: missing or corrupt" from the error, without the folder it is in."""
+    what = str(exc).split(";")[0]
+    for folder in (str(index_dir.resolve()), str(index_dir)):
+        what = what.replace(folder + "/", "")
+    return what
+
+
+def check_writable(index_dir: Path) -> None:
+    """The index path can take an index: not a file, and its nearest existing folder is writable."""
+    if index_dir.exists() and not index_dir.is_dir():
+        raise InputError(f"--index: {index_dir} is a file, not a folder")
+    parent = index_dir.resolve().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not os.access(parent, os.W_OK) or (index_dir.is_dir() and not os.access(index_dir, os.W_OK)):
+        raise InputError(f"--index: {index_dir}: no permission to write there")
+
+
 def gather_corrections(index_dir: Path, paths: Sequence[Path], metadata: Path | None) -> dict[str, Correction]:
     """The index's stored corrections, overridden by reports.csv beside the reports, then by --metadata."""
     table: dict[str, Correction] = {}
@@ -151,15 +170,26 @@ def build_index(
     """
     started = time.perf_counter()
     params = params or BuildParams()
+    check_writable(index_dir)  # before any embedding: a wrong --index fails at once
     previous = open_quietly(index_dir)
+    kept: list[Report] = []
+    if add and (index_dir / "manifest.json").exists():
+        # --add keeps what is indexed: a damaged index would silently lose it, so stop instead
+        try:
+            kept = (previous or open_index(index_dir)).verify()
+        except IndexStateError as exc:
+            raise InputError(
+                f"--add: {index_dir} is damaged ({_damage(exc, index_dir)}); nothing was changed. "
+                "Rebuild it from all the reports with `rag build` (without --add)"
+            ) from exc
     old = previous if previous is not None and previous.encoder_id == encoder.id else None
     corrections = gather_corrections(index_dir, paths, metadata)
     draft = collect_reports(paths, sources)
     draft.reports[:] = [apply(r, corrections) for r in draft.reports]
     new_ids = {r.doc_id for r in draft.reports}
     reports = list(draft.reports)
-    if add and previous is not None:
-        reports = [apply(r, corrections) for r in previous.reports() if r.doc_id not in new_ids] + reports
+    if add:
+        reports = [apply(r, corrections) for r in kept if r.doc_id not in new_ids] + reports
     if not reports:
         raise InputError(
             f"{', '.join(map(str, paths)) or 'paths'}: nothing to index "
@@ -196,9 +226,12 @@ def build_index(
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     sentences = _Sentences(sent_spans, sent_keys, sent_vectors)
-    _write_atomically(
-        index_dir, manifest, entries, reports, chunks, keys, vectors, dense, lexical, sentences, corrections
-    )
+    try:
+        _write_atomically(
+            index_dir, manifest, entries, reports, chunks, keys, vectors, dense, lexical, sentences, corrections
+        )
+    except OSError as exc:  # a read-only disk, a full one: the previous index stays as it was
+        raise InputError(f"--index: {index_dir}: cannot write the index ({exc.strerror or exc})") from exc
     return BuildResult(
         warnings=tuple((r.source, w) for r in draft.reports for w in r.warnings),
         sentences_embedded=len(sent_todo),

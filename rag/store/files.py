@@ -44,8 +44,8 @@ class IndexFiles:
             )
         try:
             self._offsets = np.load(folder / "chunks.offsets.npy")
-        except (OSError, ValueError) as exc:
-            raise IndexStateError(f"{folder}: chunk offsets missing or corrupt; rebuild with `rag build`") from exc
+        except (OSError, ValueError, EOFError) as exc:
+            raise IndexStateError(f"{folder}/chunks.offsets.npy: missing or corrupt; rebuild with `rag build`") from exc
         self.size = int(self._offsets.shape[0])
         self._by_doc = {d.doc_id: d for d in self.documents}
         self._row_doc: list[DocEntry] = []
@@ -119,7 +119,7 @@ class IndexFiles:
                     out[rec["key"]] = vectors[row]
                     for i, key in enumerate(rec["sent_keys"]):
                         out[key] = sent_vectors[rec["sent_row"] + i]
-        except (OSError, ValueError, KeyError, IndexError):
+        except (OSError, ValueError, KeyError, IndexError, EOFError):
             return {}  # nothing reusable; the rebuild embeds everything
         return out
 
@@ -128,13 +128,35 @@ class IndexFiles:
         try:
             loaded: npt.NDArray[np.float32] = np.load(self.folder / "sentences.npy")
             return loaded
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, EOFError) as exc:
             raise IndexStateError(f"{self.folder}/sentences.npy: missing or corrupt; rebuild with `rag build`") from exc
 
     def sentences(self, row: int) -> tuple[int, list[tuple[int, int]]]:
         """(first sentence row, spans into the chunk text) of one chunk."""
         rec = self._record(self.folder / "chunks.jsonl", int(self._offsets[row]))
         return int(rec["sent_row"]), [(int(a), int(b)) for a, b in rec["sentences"]]
+
+    def verify(self) -> list[Report]:
+        """Every file read and checked against the manifest, and every report's text: what `--add`
+        keeps must all be there, or the build would drop reports without a word."""
+        self.dense()
+        self.lexical()
+        vectors = self._array("vectors.npy")
+        if vectors.shape != (self.size, self.dim):
+            raise IndexStateError(f"{self.folder}/vectors.npy: does not match the manifest; rebuild with `rag build`")
+        if self.sentence_vectors().ndim != 2:
+            raise IndexStateError(f"{self.folder}/sentences.npy: corrupt; rebuild with `rag build`")
+        try:
+            return self.reports()
+        except (KeyError, TypeError) as exc:
+            raise IndexStateError(f"{self.folder}/reports.jsonl: corrupt; rebuild with `rag build`") from exc
+
+    def _array(self, name: str) -> npt.NDArray[np.float32]:
+        try:
+            loaded: npt.NDArray[np.float32] = np.load(self.folder / name)
+            return loaded
+        except (OSError, ValueError, EOFError) as exc:
+            raise IndexStateError(f"{self.folder}/{name}: missing or corrupt; rebuild with `rag build`") from exc
 
 
 def open_index(folder: Path) -> IndexFiles:
