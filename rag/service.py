@@ -6,6 +6,7 @@ builds under a lock and swaps in a new Retriever, so a reader never sees a half-
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import threading
@@ -33,6 +34,7 @@ from rag.ingest import (
 from rag.records import Answer, Chunk
 from rag.retrieve import Retriever
 from rag.store import build_index
+from rag.store.guard import sibling
 from rag.text import has_chinese
 from rag.units import aliases
 
@@ -186,7 +188,7 @@ class Service:
 
     def add_uploads(self, files: Sequence[tuple[str, Path]]) -> UploadOutcome:
         """Index uploaded files into the existing index (only they are embedded); bad ones are listed."""
-        staging = self.index_dir.resolve().parent / f".{self.index_dir.name}.uploads-{uuid.uuid4().hex[:8]}"
+        staging = sibling(self.index_dir, "uploads", f"{os.getpid()}-{uuid.uuid4().hex[:8]}")
         skipped: list[tuple[str, str]] = []
         sources: dict[Path, str] = {}
         try:
@@ -220,17 +222,20 @@ class Service:
             if not sources:
                 return UploadOutcome((), tuple(skipped), reused=tuple(reused))
             with self._build_lock:
+                failure = "no usable report text"
                 try:
                     result = build_index(
                         [staging], self.index_dir, encoder=self._retriever.encoder, add=True, sources=sources
                     )
-                except InputError:
+                except InputError as exc:
                     result = None
+                    if str(exc).startswith("--"):  # the index itself (being built elsewhere, damaged)
+                        failure = str(exc).split(": ", 1)[-1]
                 if result is not None:
                     self._retriever = Retriever.open(self.index_dir, encoder=self._retriever.encoder)
             if result is None:
-                skipped += [(src.removeprefix("uploads/"), "no usable report text") for src in sources.values()]
-                return UploadOutcome((), tuple(skipped))
+                skipped += [(src.removeprefix("uploads/"), failure) for src in sources.values()]
+                return UploadOutcome((), tuple(skipped), reused=tuple(reused))
             skipped += [(s.path.removeprefix("uploads/"), s.reason) for s in result.skipped]
             names = {d.doc_id: d.source.removeprefix("uploads/") for d in self._retriever.documents}
             warnings = tuple((src.removeprefix("uploads/"), w) for src, w in result.warnings)

@@ -4,14 +4,18 @@
 from __future__ import annotations
 
 import json
+import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from rag.embedding import E5Encoder
+from rag.retrieve import Retriever
 from rag.service import Service
 from tests.conftest import ROOT, SMALL_REPORT, serving, write_report
 
@@ -126,3 +130,61 @@ def test_an_index_path_that_cannot_hold_an_index_fails_before_any_embedding(tmp_
     out = _rag("build", str(report), "--index", str(a_file))
     assert out.returncode == 1 and "Traceback" not in out.stderr and "is a file" in out.stderr
     assert a_file.read_text(encoding="utf-8") == "not a folder"
+
+
+def _long_report(folder: Path, name: str) -> Path:
+    """A report with enough distinct text that embedding it takes several seconds."""
+    lines = [
+        f"{i}. 第{i}项工作:组织专题培训{i}场,化解矛盾纠纷{i * 3}宗,主动公开政府信息{i * 7}条。" for i in range(300)
+    ]
+    return write_report(folder, name, SMALL_REPORT + "\n".join(lines))
+
+
+def _dead_pid() -> int:
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(done.stdout)
+
+
+def test_one_writer_at_a_time_and_a_killed_build_leaves_the_index(index_copy: Path, tmp_path: Path) -> None:
+    lock = index_copy.parent / f".{index_copy.name}.lock"
+    first = _long_report(tmp_path, "长报告区2025年法治政府建设年度报告.txt")
+    second = write_report(tmp_path, "测试区2025年法治政府建设年度报告.txt", SMALL_REPORT)
+    builder = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "build", str(first), "--index", str(index_copy), "--add"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(600):
+            if lock.exists() or builder.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert lock.exists() and builder.poll() is None, "the build should hold the lock while it embeds"
+        out = _rag("build", str(second), "--index", str(index_copy), "--add")
+        assert out.returncode == 1 and f"being built by pid {builder.pid}" in out.stderr
+        assert builder.poll() is None
+    finally:
+        builder.send_signal(signal.SIGKILL)  # a real kill, mid-embedding
+        builder.wait()
+    assert lock.exists()  # left behind by the dead process
+    assert len(Retriever.open(index_copy).documents) == 5  # the index is as it was
+    out = _rag("build", str(second), "--index", str(index_copy), "--add")
+    assert out.returncode == 0, out.stderr  # the stale lock is taken over
+    assert len(Retriever.open(index_copy).documents) == 6
+    assert not lock.exists()
+    assert not [p for p in index_copy.parent.iterdir() if p.name.startswith(f".{index_copy.name}.")]
+
+
+def test_a_kill_between_the_two_renames_of_a_swap_is_recovered(index_copy: Path, tmp_path: Path) -> None:
+    dead = _dead_pid()
+    parent, name = index_copy.parent, index_copy.name
+    new = parent / f".{name}.tmp-{dead}-0a1b"
+    shutil.copytree(index_copy, new)  # a complete new index (its manifest is written last)
+    index_copy.rename(parent / f".{name}.old-{dead}-0a1b")  # the first rename happened, the second did not
+    assert not index_copy.exists()
+    assert len(Retriever.open(index_copy).documents) == 5  # recovered on open
+    assert not new.exists()
+    report = write_report(tmp_path, "测试区2025年法治政府建设年度报告.txt", SMALL_REPORT)
+    assert _rag("build", str(report), "--index", str(index_copy), "--add").returncode == 0
+    assert not (parent / f".{name}.old-{dead}-0a1b").exists()  # the next build cleans leftovers

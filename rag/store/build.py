@@ -41,6 +41,7 @@ from rag.records import Chunk, Report
 from rag.segmentation import Segmenter
 from rag.store.entries import FORMAT_VERSION, BuildParams, DocEntry
 from rag.store.files import open_index, open_quietly
+from rag.store.guard import sibling, writer
 from rag.text import sentence_spans
 
 EMBED_BATCH = 32
@@ -168,9 +169,24 @@ def build_index(
     so a correction survives every later rebuild. Nothing is written into index_dir until everything
     succeeded, so a failure at any point leaves the previous index as it was.
     """
+    check_writable(index_dir)  # before any embedding: a wrong --index fails at once
+    with writer(index_dir):  # one writer at a time; a killed earlier swap is recovered first
+        return _build(paths, index_dir, encoder, params, add, count_tokens, progress, sources, metadata)
+
+
+def _build(
+    paths: Sequence[Path],
+    index_dir: Path,
+    encoder: Encoder,
+    params: BuildParams | None,
+    add: bool,
+    count_tokens: TokenCounter | None,
+    progress: Callable[[str], None] | None,
+    sources: dict[Path, str] | None,
+    metadata: Path | None,
+) -> BuildResult:
     started = time.perf_counter()
     params = params or BuildParams()
-    check_writable(index_dir)  # before any embedding: a wrong --index fails at once
     previous = open_quietly(index_dir)
     kept: list[Report] = []
     if add and (index_dir / "manifest.json").exists():
@@ -293,7 +309,7 @@ def _write_atomically(
     index_dir = index_dir.resolve()
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    tmp = index_dir.parent / f".{index_dir.name}.tmp-{tag}"
+    tmp = sibling(index_dir, "tmp", tag)
     tmp.mkdir()
     try:
         offsets: list[int] = []
@@ -334,7 +350,9 @@ def _write_atomically(
         if index_dir.exists():
             if not (index_dir / "manifest.json").exists() and any(index_dir.iterdir()):
                 raise InputError(f"{index_dir}: exists and is not an index; refusing to replace it")
-            trash = index_dir.parent / f".{index_dir.name}.old-{tag}"
+            trash = sibling(index_dir, "old", tag)
+            # a kill between these two renames leaves the complete new folder beside the path:
+            # guard.recover puts it in place on the next open or build
             index_dir.rename(trash)
             tmp.rename(index_dir)
             shutil.rmtree(trash, ignore_errors=True)

@@ -1,6 +1,7 @@
 """Reading an index folder: the manifest checked, chunk and report records read one at a time by offset.
 
-Imports rag.store.entries and the L2 indexes; never writes.
+Imports rag.store.entries, rag.store.guard and the L2 indexes; never writes, except to put a complete
+index back at its path after a build was killed mid-swap.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rag.errors import IndexStateError
 from rag.lexical import LexicalIndex
 from rag.records import REPORT_METADATA, Chunk, Report
 from rag.store.entries import FORMAT_VERSION, BuildParams, DocEntry
+from rag.store.guard import recover
 
 
 class IndexFiles:
@@ -160,6 +162,7 @@ class IndexFiles:
 
 
 def open_index(folder: Path) -> IndexFiles:
+    recover(folder)  # a build killed between its two renames left the index beside the path
     return IndexFiles(folder)
 
 
