@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import httpx
@@ -188,3 +190,50 @@ def test_a_kill_between_the_two_renames_of_a_swap_is_recovered(index_copy: Path,
     report = write_report(tmp_path, "测试区2025年法治政府建设年度报告.txt", SMALL_REPORT)
     assert _rag("build", str(report), "--index", str(index_copy), "--add").returncode == 0
     assert not (parent / f".{name}.old-{dead}-0a1b").exists()  # the next build cleans leftovers
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+def test_crafted_docx_files_are_skipped_with_one_line_and_the_rest_is_indexed(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_report(folder, "测试区2025年法治政府建设年度报告.txt", SMALL_REPORT)
+    # a zip that is no Word package: python-docx used to crash the whole build with a traceback
+    _zip(folder / "hollow.docx", {"[Content_Types].xml": b"<Types/>", "docProps/core.xml": b"<x/>"})
+    # a zip bomb: 0.2 MB that expands to 128 MB of XML
+    bomb = b"<w:document>" + b"<w:p>" * (128 * 1024 * 1024 // 5) + b"</w:document>"
+    _zip(folder / "bomb.docx", {"[Content_Types].xml": b"<Types/>", "word/document.xml": bomb})
+    assert (folder / "bomb.docx").stat().st_size < 1024 * 1024
+    out = _rag("build", str(folder), "--index", str(tmp_path / "index"))
+    assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert any("hollow.docx" in line and "no word/document.xml" in line for line in lines)
+    assert any("bomb.docx" in line and "expands to" in line and "limit 64 MB" in line for line in lines)
+    assert "indexed 1, skipped 2" in out.stdout + out.stderr
+
+
+def test_an_overlong_report_is_refused_with_its_limit(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_report(folder, "测试区2025年法治政府建设年度报告.txt", SMALL_REPORT)
+    (folder / "dump.txt").write_text("测试区数据" * 300_000, encoding="utf-8")  # 1.5 M characters on one line
+    out = _rag("build", str(folder), "--index", str(tmp_path / "index"))
+    assert out.returncode == 0, out.stderr
+    assert any("dump.txt" in line and "limit 1000000" in line for line in out.stderr.splitlines())
+    # the limits are settings: a lower one refuses the small report too, and the reasons are not lost
+    small = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "build", str(folder), "--index", str(tmp_path / "i2")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+        env={**os.environ, "RAG_MAX_REPORT_CHARS": "100"},
+    )
+    assert small.returncode == 1
+    (line,) = small.stderr.strip().splitlines()
+    assert "nothing to index" in line and "dump.txt" in line and "RAG_MAX_REPORT_CHARS" in line

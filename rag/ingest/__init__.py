@@ -9,13 +9,15 @@ Imports only rag.records/errors/text/units.
 from __future__ import annotations
 
 from rag.ingest.corrections import METADATA_FILE, Correction, apply, beside, read_corrections, write_corrections
-from rag.ingest.formats import MAX_FILE_BYTES, SUPPORTED
+from rag.ingest.formats import MAX_CHUNKS_PER_REPORT, MAX_FILE_BYTES, MAX_REPORT_CHARS, SUPPORTED
 from rag.ingest.kinds import KINDS, resolve_kind
 from rag.ingest.reading import doc_id_for, iter_report_files, load_report
 
 __all__ = [
     "KINDS",
+    "MAX_CHUNKS_PER_REPORT",
     "MAX_FILE_BYTES",
+    "MAX_REPORT_CHARS",
     "METADATA_FILE",
     "SUPPORTED",
     "Correction",

@@ -6,6 +6,7 @@ antiword for .doc/.wps and tesseract for scanned PDFs when installed). What a li
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -20,8 +21,26 @@ from rag.text import heading_level
 
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".doc", ".wps", ".ofd")
 """File types `rag build` reads; anything else in a folder is reported as skipped."""
-MAX_FILE_BYTES = 100 * 1024 * 1024
+
+
+def _limit(variable: str, default: int) -> int:
+    """A size limit, overridable by an environment variable (documented in README, "Limits")."""
+    try:
+        return max(1, int(os.environ.get(variable, default)))
+    except ValueError:
+        return default
+
+
+MAX_FILE_BYTES = _limit("RAG_MAX_FILE_MB", 100) * 1024 * 1024
 """Largest report file read (100 MB): annual reports are kilobytes to a few MB; more is a mistake."""
+MAX_REPORT_CHARS = _limit("RAG_MAX_REPORT_CHARS", 1_000_000)
+"""Most characters one report may hold after reading (a 政府工作报告 has ~30,000; 1,000,000 is a
+500-page book): more is a mistake (a log, a dump) that would take hours to embed."""
+MAX_CHUNKS_PER_REPORT = _limit("RAG_MAX_CHUNKS", 5_000)
+"""Most passages one report may become."""
+MAX_UNZIPPED_BYTES = _limit("RAG_MAX_UNZIPPED_MB", 64) * 1024 * 1024
+"""Largest uncompressed size of a .docx/.ofd (64 MB): a 300-page report's XML is a few MB; a zip bomb
+(0.8 MB expanding to 200 MB) is refused before anything is inflated."""
 EXTERNAL_TIMEOUT = 120
 """Seconds an external reader (antiword, pdftoppm, tesseract) may take on one file."""
 
@@ -286,10 +305,28 @@ def reflow(lines: list[str]) -> list[str]:
     return out
 
 
+def check_zip(path: Path, name: str, kind: str, required: str) -> None:
+    """A zipped document is checked before a parser inflates it: it is a zip, holds its main part,
+    and expands to at most MAX_UNZIPPED_BYTES."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputError(f"{name}: not a readable {kind} (not a zip file)") from exc
+    if required not in {i.filename for i in infos}:
+        raise InputError(f"{name}: not a readable {kind} (no {required} inside)")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNZIPPED_BYTES:
+        raise InputError(
+            f"{name}: {kind} expands to {total // (1024 * 1024)} MB; limit {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB "
+            "(RAG_MAX_UNZIPPED_MB)"
+        )
+
+
 def docx_text(path: Path, name: str) -> Extracted:
     import docx
-    from docx.opc.exceptions import PackageNotFoundError
 
+    check_zip(path, name, ".docx", "word/document.xml")
     try:
         document = docx.Document(str(path))
         # a soft line break inside a paragraph (来源：… <br> 2025年1月17日在…) starts a new line
@@ -299,7 +336,7 @@ def docx_text(path: Path, name: str) -> Extracted:
                 lines.append(" ".join(cell.text.strip() for cell in row.cells))
         core = document.core_properties
         props = {k: v.strip() for k, v in (("docx_title", core.title or ""), ("docx_subject", core.subject or ""))}
-    except (PackageNotFoundError, ValueError, KeyError, OSError, AttributeError, zipfile.BadZipFile) as exc:
+    except Exception as exc:  # python-docx on a crafted package raises anything (AttributeError, lxml errors)
         raise InputError(f"{name}: not a readable .docx ({type(exc).__name__})") from exc
     return Extracted(lines, lines, {k: v for k, v in props.items() if v})
 
@@ -322,6 +359,7 @@ def ofd_text(path: Path, name: str) -> Extracted:
     """OFD (GB/T 33190) is zipped XML: OFD.xml -> Document.xml -> pages -> TextCode runs, laid out by y."""
     from lxml import etree
 
+    check_zip(path, name, ".ofd", "OFD.xml")
     try:
         with zipfile.ZipFile(path) as zf:
             root = etree.fromstring(zf.read("OFD.xml"))

@@ -17,7 +17,7 @@ from rag.errors import InputError
 from rag.ingest import cues, titles
 from rag.ingest.chrome import BULLET, LABEL_ONLY, is_chrome
 from rag.ingest.corrections import METADATA_FILE
-from rag.ingest.formats import Extracted, read_file
+from rag.ingest.formats import MAX_REPORT_CHARS, Extracted, read_file
 from rag.ingest.kinds import kind_of_body, kind_of_title
 from rag.ingest.places import gazetteer, level_of
 from rag.records import Report
@@ -54,6 +54,9 @@ def load_report(path: Path, *, doc_id: str | None = None, source: str | None = N
     if not path.exists():
         raise InputError(f"{name}: no such file")
     extracted = read_file(path, name)
+    chars = sum(len(line) for line in extracted.lines)
+    if chars > MAX_REPORT_CHARS:
+        raise InputError(f"{name}: {chars} characters of text; limit {MAX_REPORT_CHARS} (RAG_MAX_REPORT_CHARS)")
     return build_report(extracted, source=name, doc_id=doc_id or doc_id_for(path))
 
 

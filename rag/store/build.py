@@ -26,6 +26,7 @@ from rag.dense import DenseIndex
 from rag.embedding import Encoder
 from rag.errors import IndexStateError, InputError
 from rag.ingest import (
+    MAX_CHUNKS_PER_REPORT,
     METADATA_FILE,
     SUPPORTED,
     Correction,
@@ -112,6 +113,16 @@ def collect_reports(paths: Iterable[Path], sources: dict[Path, str] | None = Non
         seen.add(report.doc_id)
         draft.reports.append(report)
     return draft
+
+
+def _nothing(paths: Sequence[Path], draft: _Draft) -> str:
+    """Nothing indexable, in one line that still says why each file was skipped."""
+    why = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in draft.skipped[:5])
+    more = f"; and {len(draft.skipped) - 5} more" if len(draft.skipped) > 5 else ""
+    return (
+        f"{', '.join(map(str, paths)) or 'paths'}: nothing to index "
+        f"({len(draft.skipped)} file(s) skipped{': ' + why + more if why else ''}; supported: {' '.join(SUPPORTED)})"
+    )
 
 
 def _damage(exc: IndexStateError, index_dir: Path) -> str:
@@ -206,19 +217,24 @@ def _build(
     reports = list(draft.reports)
     if add:
         reports = [apply(r, corrections) for r in kept if r.doc_id not in new_ids] + reports
-    if not reports:
-        raise InputError(
-            f"{', '.join(map(str, paths)) or 'paths'}: nothing to index "
-            f"({len(draft.skipped)} file(s) skipped; supported: {' '.join(SUPPORTED)})"
-        )
+    if not reports:  # (checked again below, once over-long reports are left out)
+        raise InputError(_nothing(paths, draft))
     counter = count_tokens or default_token_counter()
     chunks: list[Chunk] = []
     entries: list[DocEntry] = []
-    for report in reports:
+    for report in list(reports):
         pieces = chunk_report(report, max_tokens=params.max_tokens, count_tokens=counter)
+        if len(pieces) > MAX_CHUNKS_PER_REPORT and report.doc_id in new_ids:
+            reason = f"{len(pieces)} passages; limit {MAX_CHUNKS_PER_REPORT} (RAG_MAX_CHUNKS)"
+            draft.skipped.append(Skip(report.source, reason))
+            draft.reports.remove(report)
+            reports.remove(report)
+            continue
         entries.append(DocEntry.from_report(report, _doc_hash(report, params), len(chunks), len(chunks) + len(pieces)))
         chunks.extend(pieces)
 
+    if not reports:
+        raise InputError(_nothing(paths, draft))
     texts = [indexed_text(c, prefix_sections=params.prefix_sections) for c in chunks]
     keys = [_key(encoder.id, t) for t in texts]
     sent_spans = [sentence_spans(c.text) for c in chunks]
