@@ -305,21 +305,21 @@ def reflow(lines: list[str]) -> list[str]:
     return out
 
 
-def check_zip(path: Path, name: str, kind: str, required: str) -> None:
+def check_zip(path: Path, name: str, kind: str, required: str, hint: str = "") -> None:
     """A zipped document is checked before a parser inflates it: it is a zip, holds its main part,
     and expands to at most MAX_UNZIPPED_BYTES."""
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise InputError(f"{name}: not a readable {kind} (not a zip file)") from exc
+        raise InputError(f"{name}: not a readable {kind} (not a zip file){hint}") from exc
     if required not in {i.filename for i in infos}:
-        raise InputError(f"{name}: not a readable {kind} (no {required} inside)")
+        raise InputError(f"{name}: not a readable {kind} (no {required} inside){hint}")
     total = sum(i.file_size for i in infos)
     if total > MAX_UNZIPPED_BYTES:
         raise InputError(
             f"{name}: {kind} expands to {total // (1024 * 1024)} MB; limit {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB "
-            "(RAG_MAX_UNZIPPED_MB)"
+            f"(RAG_MAX_UNZIPPED_MB){hint}"
         )
 
 
@@ -359,7 +359,7 @@ def ofd_text(path: Path, name: str) -> Extracted:
     """OFD (GB/T 33190) is zipped XML: OFD.xml -> Document.xml -> pages -> TextCode runs, laid out by y."""
     from lxml import etree
 
-    check_zip(path, name, ".ofd", "OFD.xml")
+    check_zip(path, name, ".ofd", "OFD.xml", "; convert to .docx or .pdf")
     try:
         with zipfile.ZipFile(path) as zf:
             root = etree.fromstring(zf.read("OFD.xml"))
