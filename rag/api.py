@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -106,5 +107,21 @@ def create_api(service: Service) -> FastAPI:
     @app.post("/api/reports/correct")
     def correct(body: CorrectRequest) -> dict[str, Any]:
         return public(service.correct(body.report, unit=body.unit, year=body.year, kind=body.kind))  # type: ignore[no-any-return]
+
+    @app.api_route(
+        "/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"], include_in_schema=False
+    )
+    def no_such_route(rest: str, request: Request) -> JSONResponse:
+        """Registered last: a wrong method on an API route is 405 and an unknown one 404, both {"error"},
+        never the UI's own 404 page behind /."""
+        path = "/api/" + rest
+        allowed = sorted({m for r in app.routes if isinstance(r, APIRoute) and r.path == path for m in r.methods})
+        if allowed:
+            return JSONResponse(
+                status_code=405,
+                content={"error": f"{request.method} {path}: method not allowed; use {', '.join(allowed)}"},
+                headers={"Allow": ", ".join(allowed)},
+            )
+        return JSONResponse(status_code=404, content={"error": f"{path}: no such API route"})
 
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -17,6 +18,7 @@ import httpx
 import pytest
 
 from rag.embedding import E5Encoder
+from rag.errors import InputError
 from rag.retrieve import Retriever
 from rag.service import Service
 from tests.conftest import ROOT, SMALL_REPORT, serving, write_report
@@ -237,3 +239,42 @@ def test_an_overlong_report_is_refused_with_its_limit(tmp_path: Path) -> None:
     assert small.returncode == 1
     (line,) = small.stderr.strip().splitlines()
     assert "nothing to index" in line and "dump.txt" in line and "RAG_MAX_REPORT_CHARS" in line
+
+
+def test_a_wrong_method_or_route_under_api_is_a_json_error(live_server: tuple) -> None:
+    url = live_server[0]
+    r = httpx.delete(f"{url}/api/ask")
+    assert r.status_code == 405 and "POST" in r.json()["error"] and r.headers["allow"] == "POST"
+    r = httpx.post(f"{url}/api/search", json={"q": "x"})
+    assert r.status_code == 405 and "GET" in r.json()["error"]
+    r = httpx.get(f"{url}/api/nothing-here")
+    assert r.status_code == 404 and "no such API route" in r.json()["error"]
+
+
+def test_a_stray_byte_does_not_cost_the_report(tmp_path: Path) -> None:
+    from rag.ingest import load_report
+
+    body = SMALL_REPORT.encode("gb18030")
+    cut = body.index("主动公开".encode("gb18030"))
+    damaged = tmp_path / "测试区2025年法治政府建设年度报告.txt"
+    damaged.write_bytes(body[:cut] + b"\xff" + body[cut:])  # one invalid byte in a GB18030 file
+    report = load_report(damaged)
+    assert "1234条" in report.text and report.unit.startswith("测试区")
+    assert any("undecodable" in w for w in report.warnings)
+    noise = tmp_path / "noise.txt"
+    noise.write_bytes(bytes(range(128, 256)) * 40)  # not text at all: still refused
+    with pytest.raises(InputError, match=r"noise\.txt"):
+        load_report(noise)
+
+
+def test_pdf_library_warnings_are_reported_with_the_file_name(tmp_path: Path) -> None:
+    (scan,) = (ROOT / "tests" / "data" / "real" / "pdf").glob("*.pdf")
+    data = scan.read_bytes()
+    at = list(re.finditer(rb"startxref\s+(\d+)", data))[-1]
+    broken = tmp_path / "xref.pdf"  # a wrong startxref pointer: pypdf warns, repairs it and reads on
+    broken.write_bytes(data[: at.start(1)] + str(int(at.group(1)) + 7).encode() + data[at.end(1) :])
+    out = _rag("build", str(broken), "--index", str(tmp_path / "index"))
+    assert "Traceback" not in out.stderr
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert lines and all(line.startswith("rag: ") for line in lines), out.stderr  # nothing of pypdf's own
+    assert any("xref.pdf" in line and "pypdf: incorrect startxref" in line for line in lines), out.stderr

@@ -1,8 +1,8 @@
 """Ingestion: report files as users have them -> Reports with unit, year, kind and place, and the cue behind each.
 
-formats (one reader per file type) -> chrome (page furniture) -> titles and cues (every place a report
-names itself) -> reading (rank the cues, warn on what is unsure) ; corrections (reports.csv) ; kinds ;
-places (divisions and levels).
+formats (one reader per file type; packages: the zipped .docx and .ofd) -> chrome (page furniture) ->
+titles and cues (every place a report names itself) -> reading (rank the cues, warn on what is unsure);
+corrections (reports.csv); kinds; places (divisions and levels).
 Imports only rag.records/errors/text/units.
 """
 

@@ -11,7 +11,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-import zipfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,15 +75,16 @@ def read_file(path: Path, name: str) -> Extracted:
         if ext == ".md":
             raw = re.sub(r"(?m)^\s{0,3}#{1,6}\s*", "", raw)
         lines = raw.splitlines()
-        return Extracted(lines, lines)
+        bad = raw.count("\ufffd")
+        return Extracted(lines, lines, notes=(f"{bad} undecodable byte(s) shown as �",) if bad else ())
     if ext in (".html", ".htm"):
         return html_text(decode(data, name))
     if ext == ".pdf":
         return pdf_text(path, name)
-    if ext == ".docx":
-        return docx_text(path, name)
-    if ext == ".ofd":
-        return ofd_text(path, name)
+    if ext in (".docx", ".ofd"):
+        from rag.ingest.packages import docx_text, ofd_text  # they build on this module's Extracted
+
+        return docx_text(path, name) if ext == ".docx" else ofd_text(path, name)
     return word97_text(path, name)
 
 
@@ -106,7 +107,17 @@ def decode(data: bytes, name: str) -> str:
         if _looks_binary(text):
             raise InputError(f"{name}: binary file, not a text report")
         return text
+    # a stray byte (a truncated download, one bad character) does not cost the whole report: the
+    # encoding with the fewest undecodable bytes wins if they are few, each shown as �
+    decoded = sorted((t.count("\ufffd"), t) for t in (data.decode(e, errors="replace") for e in ("utf-8", "gb18030")))
+    bad, text = decoded[0]
+    if bad <= max(MAX_BAD_BYTES, len(text) // 1000) and not _looks_binary(text):
+        return text
     raise InputError(f"{name}: not UTF-8, GB18030 or Big5 text")
+
+
+MAX_BAD_BYTES = 8
+"""Undecodable bytes a text report may hold (or one per thousand characters) before it is refused."""
 
 
 def _looks_binary(text: str) -> bool:
@@ -226,10 +237,40 @@ def join_broken_words(line: str) -> str:
 def pdf_text(path: Path, name: str) -> Extracted:
     import logging
 
+    said: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            said.append(record.getMessage())
+
+    log = logging.getLogger("pypdf")
+    handler, propagate = Collect(logging.WARNING), log.propagate
+    log.addHandler(handler)
+    log.propagate = False  # pypdf's own lines would reach stderr without the file's name
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pages, title = _pdf_pages(path, name)
+        said += [str(w.message) for w in caught]
+    finally:
+        log.removeHandler(handler)
+        log.propagate = propagate
+    props = {"pdf_title": re.sub(r"\.(pdf|docx?|wps)$", "", title.strip(), flags=re.I)} if title.strip() else {}
+    text = "\n".join(pages)
+    notes: tuple[str, ...] = ()
+    if said:  # shown with the file's name, like every other warning about a report
+        notes = (f"pypdf: {said[0][:120]}" + (f" (+{len(said) - 1} more)" if len(said) > 1 else ""),)
+    if len(re.findall(CJK_CHAR, text)) < 20:
+        text = ocr_pdf(path, name, len(pages))
+        notes += ("no text layer: read by OCR (tesseract chi_sim); check figures against the original",)
+    lines = reflow([join_broken_words(line) for line in text.splitlines()])
+    return Extracted(lines, lines, props, notes)
+
+
+def _pdf_pages(path: Path, name: str) -> tuple[list[str], str]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted:
@@ -241,16 +282,11 @@ def pdf_text(path: Path, name: str) -> Extracted:
         pages = [page.extract_text() or "" for page in reader.pages]
         info = reader.metadata
         title = str(info.title or "") if info is not None else ""
-    except (PdfReadError, ValueError, OSError, KeyError, TypeError, AttributeError) as exc:
+    except InputError:
+        raise
+    except Exception as exc:  # pypdf on a crafted file raises anything; it is one unreadable report
         raise InputError(f"{name}: not a readable PDF ({type(exc).__name__})") from exc
-    props = {"pdf_title": re.sub(r"\.(pdf|docx?|wps)$", "", title.strip(), flags=re.I)} if title.strip() else {}
-    text = "\n".join(pages)
-    notes: tuple[str, ...] = ()
-    if len(re.findall(CJK_CHAR, text)) < 20:
-        text = ocr_pdf(path, name, len(pages))
-        notes = ("no text layer: read by OCR (tesseract chi_sim); check figures against the original",)
-    lines = reflow([join_broken_words(line) for line in text.splitlines()])
-    return Extracted(lines, lines, props, notes)
+    return pages, title
 
 
 def ocr_pdf(path: Path, name: str, pages: int) -> str:
@@ -305,42 +341,6 @@ def reflow(lines: list[str]) -> list[str]:
     return out
 
 
-def check_zip(path: Path, name: str, kind: str, required: str, hint: str = "") -> None:
-    """A zipped document is checked before a parser inflates it: it is a zip, holds its main part,
-    and expands to at most MAX_UNZIPPED_BYTES."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise InputError(f"{name}: not a readable {kind} (not a zip file){hint}") from exc
-    if required not in {i.filename for i in infos}:
-        raise InputError(f"{name}: not a readable {kind} (no {required} inside){hint}")
-    total = sum(i.file_size for i in infos)
-    if total > MAX_UNZIPPED_BYTES:
-        raise InputError(
-            f"{name}: {kind} expands to {total // (1024 * 1024)} MB; limit {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB "
-            f"(RAG_MAX_UNZIPPED_MB){hint}"
-        )
-
-
-def docx_text(path: Path, name: str) -> Extracted:
-    import docx
-
-    check_zip(path, name, ".docx", "word/document.xml")
-    try:
-        document = docx.Document(str(path))
-        # a soft line break inside a paragraph (来源：… <br> 2025年1月17日在…) starts a new line
-        lines = [line for p in document.paragraphs for line in p.text.split("\n")]
-        for table in document.tables:
-            for row in table.rows:
-                lines.append(" ".join(cell.text.strip() for cell in row.cells))
-        core = document.core_properties
-        props = {k: v.strip() for k, v in (("docx_title", core.title or ""), ("docx_subject", core.subject or ""))}
-    except Exception as exc:  # python-docx on a crafted package raises anything (AttributeError, lxml errors)
-        raise InputError(f"{name}: not a readable .docx ({type(exc).__name__})") from exc
-    return Extracted(lines, lines, {k: v for k, v in props.items() if v})
-
-
 def word97_text(path: Path, name: str) -> Extracted:
     """.doc and old .wps are Word 97 binaries; Debian's antiword reads them in milliseconds."""
     antiword = shutil.which("antiword")
@@ -353,42 +353,3 @@ def word97_text(path: Path, name: str) -> Extracted:
     if not any(re.search(CJK_CHAR, line) for line in lines):
         raise InputError(f"{name}: no text found in this {path.suffix}; convert to .docx or .pdf")
     return Extracted(lines, lines)
-
-
-def ofd_text(path: Path, name: str) -> Extracted:
-    """OFD (GB/T 33190) is zipped XML: OFD.xml -> Document.xml -> pages -> TextCode runs, laid out by y."""
-    from lxml import etree
-
-    check_zip(path, name, ".ofd", "OFD.xml", "; convert to .docx or .pdf")
-    try:
-        with zipfile.ZipFile(path) as zf:
-            root = etree.fromstring(zf.read("OFD.xml"))
-            ns = {"ofd": root.nsmap.get("ofd") or "http://www.ofdspec.org/2016"}
-            props = {}
-            title = root.findtext(".//ofd:DocInfo/ofd:Title", namespaces=ns)
-            if title and title.strip():
-                props["ofd_title"] = title.strip()
-            doc_path = (root.findtext(".//ofd:DocRoot", namespaces=ns) or "").strip().lstrip("/")
-            doc = etree.fromstring(zf.read(doc_path))
-            base = doc_path.rsplit("/", 1)[0] + "/" if "/" in doc_path else ""
-            lines: list[str] = []
-            for page in doc.iterfind(".//ofd:Page", namespaces=ns):
-                loc = str(page.get("BaseLoc") or "").lstrip("/")
-                member = loc if loc in zf.namelist() else base + loc
-                lines.extend(_ofd_page_lines(etree.fromstring(zf.read(member)), ns))
-    except (zipfile.BadZipFile, KeyError, OSError, etree.XMLSyntaxError, ValueError) as exc:
-        raise InputError(f"{name}: not a readable .ofd ({type(exc).__name__}); convert to .docx or .pdf") from exc
-    if not any(re.search(CJK_CHAR, line) for line in lines):
-        raise InputError(f"{name}: no text in this .ofd; convert to .docx or .pdf")
-    lines = reflow(lines)
-    return Extracted(lines, lines, props)
-
-
-def _ofd_page_lines(page: Any, ns: dict[str, str]) -> list[str]:
-    rows: dict[int, list[tuple[float, str]]] = {}
-    for obj in page.iterfind(".//ofd:TextObject", namespaces=ns):
-        box = [float(v) for v in str(obj.get("Boundary") or "0 0 0 0").split()[:2]]
-        text = "".join(code.text or "" for code in obj.iterfind("ofd:TextCode", namespaces=ns))
-        if text:
-            rows.setdefault(round(box[1]), []).append((box[0], text))
-    return ["".join(t for _, t in sorted(parts)) for _, parts in sorted(rows.items())]
