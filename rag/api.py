@@ -115,7 +115,7 @@ def create_api(service: Service) -> FastAPI:
         """Registered last: a wrong method on an API route is 405 and an unknown one 404, both {"error"},
         never the UI's own 404 page behind /."""
         path = "/api/" + rest
-        allowed = sorted({m for r in app.routes if isinstance(r, APIRoute) and r.path == path for m in r.methods})
+        allowed = sorted({m for r in app.routes if isinstance(r, APIRoute) and r.path == path for m in r.methods or ()})
         if allowed:
             return JSONResponse(
                 status_code=405,
