@@ -219,29 +219,44 @@ class Service:
                 dest = staging / name
                 shutil.copyfile(path, dest)
                 sources[dest] = f"uploads/{name}"
-            if not sources:
-                return UploadOutcome((), tuple(skipped), reused=tuple(reused))
-            with self._build_lock:
-                failure = "no usable report text"
-                try:
-                    result = build_index(
-                        [staging], self.index_dir, encoder=self._retriever.encoder, add=True, sources=sources
-                    )
-                except InputError as exc:
-                    result = None
-                    if str(exc).startswith("--"):  # the index itself (being built elsewhere, damaged)
-                        failure = str(exc).split(": ", 1)[-1]
-                if result is not None:
-                    self._retriever = Retriever.open(self.index_dir, encoder=self._retriever.encoder)
-            if result is None:
-                skipped += [(src.removeprefix("uploads/"), failure) for src in sources.values()]
-                return UploadOutcome((), tuple(skipped), reused=tuple(reused))
-            skipped += [(s.path.removeprefix("uploads/"), s.reason) for s in result.skipped]
-            names = {d.doc_id: d.source.removeprefix("uploads/") for d in self._retriever.documents}
-            warnings = tuple((src.removeprefix("uploads/"), w) for src, w in result.warnings)
-            return UploadOutcome(tuple(names[i] for i in result.indexed), tuple(skipped), warnings, tuple(reused))
+            indexed: list[str] = []
+            warnings: list[tuple[str, str]] = []
+            # one file at a time, smallest first: each is searchable as soon as it is in, and a large
+            # one (bounded by the limits in rag.ingest) holds up neither the small ones nor, between
+            # files, another user's upload
+            for dest in sorted(sources, key=lambda p: p.stat().st_size):
+                done, bad, said = self._index_upload(dest, sources[dest])
+                indexed += done
+                skipped += bad
+                warnings += said
+            return UploadOutcome(tuple(indexed), tuple(skipped), tuple(warnings), tuple(reused))
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+    def _index_upload(self, dest: Path, source: str) -> tuple[list[str], list[tuple[str, str]], list[tuple[str, str]]]:
+        """(indexed names, skipped, warnings) of one staged upload, added under the build lock."""
+        with self._build_lock:
+            failure = "no usable report text"
+            try:
+                result = build_index(
+                    [dest], self.index_dir, encoder=self._retriever.encoder, add=True, sources={dest: source}
+                )
+            except InputError as exc:
+                result = None
+                message = str(exc)
+                if message.startswith("--"):  # the index itself (being built elsewhere, damaged)
+                    failure = message.split(": ", 1)[-1]
+                elif "skipped: " in message:  # the file's own reason (a limit, an unreadable file)
+                    failure = message.split("skipped: ", 1)[1].split(": ", 1)[-1].split("; supported")[0]
+            if result is not None:
+                self._retriever = Retriever.open(self.index_dir, encoder=self._retriever.encoder)
+        name = source.removeprefix("uploads/")
+        if result is None:
+            return [], [(name, failure)], []
+        names = {d.doc_id: d.source.removeprefix("uploads/") for d in self._retriever.documents}
+        skipped = [(s.path.removeprefix("uploads/"), s.reason) for s in result.skipped]
+        warnings = [(src.removeprefix("uploads/"), w) for src, w in result.warnings]
+        return [names[i] for i in result.indexed], skipped, warnings
 
     def _same_upload(self, name: str, path: Path) -> str | None:
         """The indexed upload of that name whose text is this file's text, if any (same content = one report)."""

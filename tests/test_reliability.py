@@ -278,3 +278,15 @@ def test_pdf_library_warnings_are_reported_with_the_file_name(tmp_path: Path) ->
     lines = [line for line in out.stderr.splitlines() if line.strip()]
     assert lines and all(line.startswith("rag: ") for line in lines), out.stderr  # nothing of pypdf's own
     assert any("xref.pdf" in line and "pypdf: incorrect startxref" in line for line in lines), out.stderr
+
+
+def test_uploads_are_indexed_one_at_a_time_smallest_first(index_copy: Path, tmp_path: Path, e5: E5Encoder) -> None:
+    service = Service(index_copy, encoder=e5)
+    big = _long_report(tmp_path, "长报告区2025年法治政府建设年度报告.txt")
+    small = write_report(tmp_path, "测试区2025年法治政府建设年度报告.txt", SMALL_REPORT)
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    outcome = service.add_uploads([(big.name, big), (empty.name, empty), (small.name, small)])
+    assert outcome.indexed == (small.name, big.name)  # the small one did not wait for the big one
+    assert dict(outcome.skipped) == {"empty.txt": "empty file"}
+    assert len(service.reports()) == 7
