@@ -17,13 +17,22 @@ def aggregate(ctx: Context, scope: Scope) -> Answer:
     best: list[tuple[str, str, Evidence | None]] = []
     # a report none of whose sentences shares enough words may still say it in other words: its
     # closest sentence is shown to check when it is as close (e5) as the closest of any report
+    # — only when some report does answer (a question no report answers stays unanswered) and the
+    # sentence shares at least one of the question's terms
+    answered = any(e.verdict.candidate for _, _, evidence in reports for e in evidence)
     closest = [max(evidence, key=lambda e: e.verdict.similarity) if evidence else None for _, _, evidence in reports]
     top = max((e.verdict.similarity for e in closest if e is not None), default=1.0)
     margin = ctx.judge.t.candidate_similarity_margin
     for (doc_id, name, evidence), near_meaning in zip(reports, closest, strict=True):
         good = [e for e in evidence if e.verdict.qualifies]
         near = [e for e in evidence if e.verdict.candidate]
-        if not near and near_meaning is not None and near_meaning.verdict.similarity >= top - margin:
+        if (
+            not near
+            and answered
+            and near_meaning is not None
+            and near_meaning.verdict.coverage > 0
+            and near_meaning.verdict.similarity >= top - margin
+        ):
             near = [near_meaning]
         pick = good or near
         best.append((doc_id, name, pick[0] if pick else None))
