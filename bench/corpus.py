@@ -131,12 +131,12 @@ def main() -> int:
     if args.variants:
         print("\n" + variants(args.corpus, expected))
     if args.build:
-        from rag.embedding import E5Encoder
+        from rag.embedding import load_encoder
         from rag.store import build_index
 
         folder = Path(tempfile.mkdtemp(prefix="corpus-index-")) / "index"
         t1 = time.perf_counter()
-        result = build_index([args.corpus / rel for rel in expected], folder, encoder=E5Encoder())
+        result = build_index([args.corpus / rel for rel in expected], folder, encoder=load_encoder())
         print(
             f"\nbuild: {result.documents} reports, {result.chunks} chunks, {len(result.skipped)} skipped, "
             f"{time.perf_counter() - t1:.1f} s ({result.seconds_embedding:.1f} s embedding) into {folder}"

@@ -10,11 +10,14 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from rag.errors import RagError
+
+QUIET_SECONDS = 3.0
 
 DEFAULT_INDEX = Path("index")
 DEFAULT_SEEDS = Path("seeds")
@@ -129,6 +132,7 @@ def _build(args: argparse.Namespace) -> int:
         params=BuildParams(max_tokens=args.max_tokens),
         add=args.add,
         metadata=args.metadata,
+        progress=_progress(),
     )
     for skip in result.skipped:
         print(f"rag: skipped {skip.path}: {skip.reason}", file=sys.stderr)
@@ -140,6 +144,37 @@ def _build(args: argparse.Namespace) -> int:
         f"embedded {result.embedded}, reused {result.reused}; {result.seconds_total:.1f}s)"
     )
     return 1 if args.strict and result.skipped else 0
+
+
+def _progress() -> Callable[[str, int, int], None]:
+    """A bar per stage with counts and ETA on a terminal (tqdm); on a pipe or a CI log, a plain
+    line per stage at most every 10% of it once the build has run QUIET_SECONDS, so logs stay short."""
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bars: dict[str, Any] = {}
+
+        def draw(stage: str, done: int, total: int) -> None:
+            bar = bars.get(stage)
+            if bar is None:
+                bar = bars[stage] = tqdm(total=total, desc=stage, unit="", file=sys.stderr, leave=True)
+            bar.update(done - bar.n)
+            if done >= total:
+                bar.close()
+
+        return draw
+    shown: dict[str, int] = {}
+    started = time.monotonic()
+
+    def line(stage: str, done: int, total: int) -> None:
+        step = max(total // 10, 1)
+        if time.monotonic() - started < QUIET_SECONDS:
+            return  # a build that ends in seconds needs no progress lines in a log
+        if done == total or done // step > shown.get(stage, -1):
+            shown[stage] = done // step
+            print(f"rag: {stage} {done}/{total}", file=sys.stderr, flush=True)
+
+    return line
 
 
 def _search(args: argparse.Namespace) -> int:

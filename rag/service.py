@@ -34,6 +34,7 @@ from rag.ingest import (
 from rag.records import Answer, Chunk
 from rag.retrieve import Retriever
 from rag.store import build_index
+from rag.store.build import Progress
 from rag.store.guard import sibling
 from rag.text import has_chinese
 from rag.units import aliases
@@ -186,8 +187,9 @@ class Service:
                 return previous.replace(alias, target, 1)
         return f"{target}{previous}"
 
-    def add_uploads(self, files: Sequence[tuple[str, Path]]) -> UploadOutcome:
-        """Index uploaded files into the existing index (only they are embedded); bad ones are listed."""
+    def add_uploads(self, files: Sequence[tuple[str, Path]], progress: Progress | None = None) -> UploadOutcome:
+        """Index uploaded files into the existing index (only they are embedded); bad ones are listed.
+        `progress(stage, done, total)` hears each file's stages, named "file 2/5 名称: embedding passages"."""
         staging = sibling(self.index_dir, "uploads", f"{os.getpid()}-{uuid.uuid4().hex[:8]}")
         skipped: list[tuple[str, str]] = []
         sources: dict[Path, str] = {}
@@ -224,8 +226,10 @@ class Service:
             # one file at a time, smallest first: each is searchable as soon as it is in, and a large
             # one (bounded by the limits in rag.ingest) holds up neither the small ones nor, between
             # files, another user's upload
-            for dest in sorted(sources, key=lambda p: p.stat().st_size):
-                done, bad, said = self._index_upload(dest, sources[dest])
+            order = sorted(sources, key=lambda p: p.stat().st_size)
+            for n, dest in enumerate(order, 1):
+                told = _told(progress, f"file {n}/{len(order)} {Path(sources[dest]).name}")
+                done, bad, said = self._index_upload(dest, sources[dest], told)
                 indexed += done
                 skipped += bad
                 warnings += said
@@ -233,13 +237,20 @@ class Service:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
-    def _index_upload(self, dest: Path, source: str) -> tuple[list[str], list[tuple[str, str]], list[tuple[str, str]]]:
+    def _index_upload(
+        self, dest: Path, source: str, progress: Progress | None = None
+    ) -> tuple[list[str], list[tuple[str, str]], list[tuple[str, str]]]:
         """(indexed names, skipped, warnings) of one staged upload, added under the build lock."""
         with self._build_lock:
             failure = "no usable report text"
             try:
                 result = build_index(
-                    [dest], self.index_dir, encoder=self._retriever.encoder, add=True, sources={dest: source}
+                    [dest],
+                    self.index_dir,
+                    encoder=self._retriever.encoder,
+                    add=True,
+                    sources={dest: source},
+                    progress=progress,
                 )
             except InputError as exc:
                 result = None
@@ -269,3 +280,15 @@ class Service:
                 return None
             return name if self._retriever.report(d.doc_id).text == text else None
         return None
+
+
+def _told(progress: Progress | None, prefix: str) -> Progress | None:
+    """The build's progress of one upload, its stages named after the file."""
+    if progress is None:
+        return None
+    outer = progress
+
+    def told(stage: str, done: int, total: int) -> None:
+        outer(f"{prefix}: {stage}", done, total)
+
+    return told

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from rag.embedding import E5Encoder
+from rag.embedding import OnnxE5Encoder
 from rag.retrieve import Retriever
 from rag.store import BuildResult, build_index
 from tests.chat_server import ChatServer
@@ -26,12 +26,12 @@ SEEDS = ROOT / "seeds"
 
 
 @pytest.fixture(scope="session")
-def e5() -> E5Encoder:
-    return E5Encoder()
+def e5() -> OnnxE5Encoder:
+    return OnnxE5Encoder()
 
 
 @pytest.fixture(scope="session")
-def seed_build(tmp_path_factory: pytest.TempPathFactory, e5: E5Encoder) -> tuple[Path, BuildResult]:
+def seed_build(tmp_path_factory: pytest.TempPathFactory, e5: OnnxE5Encoder) -> tuple[Path, BuildResult]:
     folder = tmp_path_factory.mktemp("seed-index") / "index"
     result = build_index([SEEDS], folder, encoder=e5)
     return folder, result
@@ -43,7 +43,7 @@ def seed_index(seed_build: tuple[Path, BuildResult]) -> Path:
 
 
 @pytest.fixture(scope="session")
-def retriever(seed_index: Path, e5: E5Encoder) -> Retriever:
+def retriever(seed_index: Path, e5: OnnxE5Encoder) -> Retriever:
     return Retriever.open(seed_index, encoder=e5)
 
 
@@ -107,7 +107,7 @@ def serving(service: Any) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory, seed_index: Path, e5: E5Encoder):  # type: ignore[no-untyped-def]
+def live_server(tmp_path_factory: pytest.TempPathFactory, seed_index: Path, e5: OnnxE5Encoder):  # type: ignore[no-untyped-def]
     """The real server (API + Gradio UI) on a free loopback port, over a private copy of the seed index."""
     from rag.service import Service
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.embedding import E5Encoder
+from rag.embedding import OnnxE5Encoder
 from rag.errors import InputError
 from rag.ingest import read_corrections
 from rag.retrieve import Retriever
@@ -25,7 +25,7 @@ def by_source(index: Path) -> dict[str, dict[str, object]]:
 
 
 @pytest.fixture(scope="module")
-def corrected(tmp_path_factory: pytest.TempPathFactory, e5: E5Encoder) -> tuple[Path, Path]:
+def corrected(tmp_path_factory: pytest.TempPathFactory, e5: OnnxE5Encoder) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("reports")
     shutil.copyfile(NAMELESS, folder / NAMELESS.name)
     (folder / "reports.csv").write_text(
@@ -46,7 +46,7 @@ class TestReportsCsv:
         assert d["cues"]["unit"] == "reports.csv" and d["warnings"] == []
 
     def test_correction_survives_a_rebuild_that_does_not_pass_it(
-        self, corrected: tuple[Path, Path], tmp_path: Path, e5: E5Encoder
+        self, corrected: tuple[Path, Path], tmp_path: Path, e5: OnnxE5Encoder
     ) -> None:
         index = tmp_path / "index"
         shutil.copytree(corrected[1], index)
@@ -61,7 +61,7 @@ class TestReportsCsv:
         assert by_source(index)["Content-2793487.txt"]["unit"] == "平利县人民政府"
 
     def test_metadata_file_overrides_the_one_beside_the_reports(
-        self, corrected: tuple[Path, Path], tmp_path: Path, e5: E5Encoder
+        self, corrected: tuple[Path, Path], tmp_path: Path, e5: OnnxE5Encoder
     ) -> None:
         table = tmp_path / "fixes.csv"
         table.write_text("file,unit,year,kind\nContent-2793487.txt,平利县,,\n", encoding="utf-8")
@@ -70,7 +70,7 @@ class TestReportsCsv:
         d = by_source(index)["Content-2793487.txt"]
         assert (d["unit"], d["year"]) == ("平利县", 2024)  # empty cells leave the other fields alone
 
-    def test_short_name_filter_finds_the_corrected_unit(self, corrected: tuple[Path, Path], e5: E5Encoder) -> None:
+    def test_short_name_filter_finds_the_corrected_unit(self, corrected: tuple[Path, Path], e5: OnnxE5Encoder) -> None:
         r = Retriever.open(corrected[1], encoder=e5)
         hits = r.search("主动公开政府信息", k=3, unit="平利县", kind="信息公开")
         assert hits and {h.chunk.unit for h in hits} == {"平利县人民政府"}
@@ -92,7 +92,7 @@ class TestReportsCsv:
 
 class TestServiceCorrect:
     def test_correction_from_the_ui_is_kept_by_the_next_upload(
-        self, corrected: tuple[Path, Path], tmp_path: Path, e5: E5Encoder
+        self, corrected: tuple[Path, Path], tmp_path: Path, e5: OnnxE5Encoder
     ) -> None:
         from rag.service import Service
 

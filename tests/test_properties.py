@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rag.answer import ask
-from rag.embedding import E5Encoder
+from rag.embedding import OnnxE5Encoder
 from rag.errors import RagError
 from rag.retrieve import Retriever
 from rag.service import Service
@@ -118,7 +118,7 @@ def test_the_api_answers_json_to_anything_its_schema_admits_or_nearly(
         assert all(set(h) == HIT_KEYS for h in payload["hits"])
 
 
-def test_instructions_inside_a_report_are_quoted_never_followed(tmp_path: Path, e5: E5Encoder) -> None:
+def test_instructions_inside_a_report_are_quoted_never_followed(tmp_path: Path, e5: OnnxE5Encoder) -> None:
     """A report that carries an instruction is text like any other: answers quote it or ignore it."""
     folder = tmp_path / "in"
     folder.mkdir()

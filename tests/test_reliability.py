@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from rag.embedding import E5Encoder
+from rag.embedding import OnnxE5Encoder
 from rag.errors import InputError
 from rag.retrieve import Retriever
 from rag.service import Service
@@ -36,7 +36,7 @@ def _result(url: str, event_id: str) -> str:
         return "".join(r.iter_text())
 
 
-def test_an_upload_call_cannot_name_a_file_on_the_server(index_copy: Path, tmp_path: Path, e5: E5Encoder) -> None:
+def test_an_upload_call_cannot_name_a_file_on_the_server(index_copy: Path, tmp_path: Path, e5: OnnxE5Encoder) -> None:
     secret = write_report(tmp_path, "secret.txt", SMALL_REPORT.replace("1234条", f"{SECRET}1234条"))
     service = Service(index_copy, encoder=e5)
     with serving(service) as url:
@@ -57,7 +57,7 @@ def test_an_upload_call_cannot_name_a_file_on_the_server(index_copy: Path, tmp_p
         assert len(httpx.get(f"{url}/api/reports").json()) == 6
 
 
-def test_no_response_shows_an_absolute_server_path(tmp_path: Path, e5: E5Encoder) -> None:
+def test_no_response_shows_an_absolute_server_path(tmp_path: Path, e5: OnnxE5Encoder) -> None:
     from rag.store import build_index
 
     (tmp_path / "reports").mkdir()
@@ -78,7 +78,7 @@ def test_no_response_shows_an_absolute_server_path(tmp_path: Path, e5: E5Encoder
 
 
 def test_an_upload_with_a_taken_name_is_another_report_and_the_same_content_is_reused(
-    index_copy: Path, tmp_path: Path, e5: E5Encoder
+    index_copy: Path, tmp_path: Path, e5: OnnxE5Encoder
 ) -> None:
     service = Service(index_copy, encoder=e5)
     first, second = tmp_path / "a", tmp_path / "b"
@@ -280,7 +280,7 @@ def test_pdf_library_warnings_are_reported_with_the_file_name(tmp_path: Path) ->
     assert any("xref.pdf" in line and "pypdf: incorrect startxref" in line for line in lines), out.stderr
 
 
-def test_uploads_are_indexed_one_at_a_time_smallest_first(index_copy: Path, tmp_path: Path, e5: E5Encoder) -> None:
+def test_uploads_are_indexed_one_at_a_time_smallest_first(index_copy: Path, tmp_path: Path, e5: OnnxE5Encoder) -> None:
     service = Service(index_copy, encoder=e5)
     big = _long_report(tmp_path, "长报告区2025年法治政府建设年度报告.txt")
     small = write_report(tmp_path, "测试区2025年法治政府建设年度报告.txt", SMALL_REPORT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answer import ask
-from rag.embedding import E5Encoder
+from rag.embedding import OnnxE5Encoder
 from rag.retrieve import Retriever
 from rag.store import build_index
 from tests.conftest import ROOT
@@ -22,7 +22,7 @@ FILES = [
 
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory: pytest.TempPathFactory, e5: E5Encoder) -> Retriever:
+def real(tmp_path_factory: pytest.TempPathFactory, e5: OnnxE5Encoder) -> Retriever:
     index = tmp_path_factory.mktemp("real") / "index"
     build_index([REAL / f for f in FILES], index, encoder=e5)
     return Retriever.open(index, encoder=e5)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.embedding import E5Encoder, Vectors
+from rag.embedding import OnnxE5Encoder, Vectors
 from rag.errors import IndexStateError, InputError
 from rag.retrieve import Retriever
 from rag.store import BuildResult, build_index, indexed_text, open_index
@@ -17,7 +17,7 @@ from tests.conftest import SEEDS, SMALL_REPORT, write_report
 class ExplodingEncoder:
     """The real e5 encoder that fails after a few batches, as a full disk or a kill would."""
 
-    def __init__(self, inner: E5Encoder) -> None:
+    def __init__(self, inner: OnnxE5Encoder) -> None:
         self.inner = inner
         self.calls = 0
 
@@ -50,7 +50,7 @@ class TestLayout:
             if p.suffix == ".npy":
                 np.load(p, allow_pickle=False)
 
-    def test_indexed_text_fits_the_encoder_window(self, retriever: Retriever, e5: E5Encoder) -> None:
+    def test_indexed_text_fits_the_encoder_window(self, retriever: Retriever, e5: OnnxE5Encoder) -> None:
         for d in retriever.documents:
             for c in retriever.chunks_of(d.doc_id):
                 assert e5.count_tokens(indexed_text(c)) <= 512
@@ -63,13 +63,15 @@ class TestLayout:
 
 class TestReuse:
     def test_rebuild_of_unchanged_documents_embeds_nothing(
-        self, seed_build: tuple[Path, BuildResult], index_copy: Path, e5: E5Encoder
+        self, seed_build: tuple[Path, BuildResult], index_copy: Path, e5: OnnxE5Encoder
     ) -> None:
         first = seed_build[1]
         again = build_index([SEEDS], index_copy, encoder=e5)
         assert first.embedded == first.chunks and again.embedded == 0 and again.reused == first.chunks
 
-    def test_adding_one_report_embeds_only_that_report(self, index_copy: Path, tmp_path: Path, e5: E5Encoder) -> None:
+    def test_adding_one_report_embeds_only_that_report(
+        self, index_copy: Path, tmp_path: Path, e5: OnnxE5Encoder
+    ) -> None:
         new = write_report(tmp_path, "new.txt", SMALL_REPORT)
         before = open_index(index_copy).size
         result = build_index([new], index_copy, encoder=e5, add=True)
@@ -81,7 +83,7 @@ class TestReuse:
 
 class TestFailures:
     def test_crash_mid_build_leaves_the_previous_index_usable(
-        self, index_copy: Path, tmp_path: Path, e5: E5Encoder
+        self, index_copy: Path, tmp_path: Path, e5: OnnxE5Encoder
     ) -> None:
         before = (index_copy / "manifest.json").read_bytes()
         new = write_report(tmp_path, "new.txt", SMALL_REPORT)
@@ -91,7 +93,7 @@ class TestFailures:
         assert not [p for p in index_copy.parent.iterdir() if ".tmp-" in p.name]
         assert Retriever.open(index_copy, encoder=e5).search("法律明白人", k=1)
 
-    def test_folder_with_bad_files_indexes_the_rest_and_lists_skips(self, tmp_path: Path, e5: E5Encoder) -> None:
+    def test_folder_with_bad_files_indexes_the_rest_and_lists_skips(self, tmp_path: Path, e5: OnnxE5Encoder) -> None:
         src = tmp_path / "in"
         src.mkdir()
         write_report(src, "good.txt", SMALL_REPORT)
@@ -112,7 +114,7 @@ class TestFailures:
         ]
 
     def test_nothing_indexable_is_an_error_and_keeps_the_old_index(
-        self, index_copy: Path, tmp_path: Path, e5: E5Encoder
+        self, index_copy: Path, tmp_path: Path, e5: OnnxE5Encoder
     ) -> None:
         (tmp_path / "empty.txt").write_bytes(b"")
         with pytest.raises(InputError, match="nothing to index"):

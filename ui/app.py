@@ -223,10 +223,14 @@ def build_app(service: Service) -> gr.Blocks:
                 table_update = chart_update = gr.update(visible=False)
             return history, sources_html(service, answer), table_update, chart_update, question, ""
 
-        def upload(paths: list[str] | None) -> tuple[Any, ...]:
+        def upload(paths: list[str] | None, progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
             if not paths:
-                return "请先选择文件。", gr.update(), gr.update()
-            outcome = service.add_uploads([(Path(p).name, Path(p)) for p in paths])
+                return "请先选择文件。", gr.update(), gr.update(), gr.update()
+
+            def shown(stage: str, done: int, total: int) -> None:
+                progress((done, total), desc=stage)
+
+            outcome = service.add_uploads([(Path(p).name, Path(p)) for p in paths], progress=shown)
             lines = [f"已加入索引 {len(outcome.indexed)} 份：" + "、".join(outcome.indexed)] if outcome.indexed else []
             lines += [f"- 未能使用 {name}：{reason}" for name, reason in outcome.skipped]
             lines += [f"- 已在索引中（内容相同，未重复加入）{name}：即 {same}" for name, same in outcome.reused]

@@ -231,11 +231,9 @@ def evidence_by_report(retriever: Retriever, question: str) -> list[tuple[str, s
 
 def per_report(ctx: Context, scope: Scope) -> list[tuple[str, str, list[Evidence]]]:
     """(doc_id, unit, evidence best first) for every report in scope: the whole corpus, not a top-k."""
-    out = []
-    for d in in_scope(ctx, scope):
-        hits = ctx.retriever.search(ctx.question, k=PER_REPORT_DEPTH, doc_ids=[d.doc_id])
-        out.append((d.doc_id, d.unit, ctx.evidence(hits)))
-    return out
+    docs = in_scope(ctx, scope)
+    found = ctx.retriever.search_each(ctx.question, [d.doc_id for d in docs], k=PER_REPORT_DEPTH)
+    return [(d.doc_id, d.unit, ctx.evidence(hits)) for d, hits in zip(docs, found, strict=True)]
 
 
 def coverage_line(

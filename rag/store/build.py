@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from rag.chunking import TokenCounter, chunk_report, default_token_counter
 from rag.dense import DenseIndex
-from rag.embedding import Encoder
+from rag.embedding import Encoder, SpanEncoder
 from rag.errors import IndexStateError, InputError
 from rag.ingest import (
     MAX_CHUNKS_PER_REPORT,
@@ -45,7 +45,9 @@ from rag.store.files import open_index, open_quietly
 from rag.store.guard import sibling, writer
 from rag.text import sentence_spans
 
-EMBED_BATCH = 32
+EMBED_BATCH = 64
+Progress = Callable[[str, int, int], None]
+"""progress(stage, done, total): the CLI draws it as a bar (tqdm) or plain lines, the UI as its own bar."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,14 +95,19 @@ def _doc_hash(report: Report, params: BuildParams) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
 
-def collect_reports(paths: Iterable[Path], sources: dict[Path, str] | None = None) -> _Draft:
+def collect_reports(
+    paths: Iterable[Path], sources: dict[Path, str] | None = None, progress: Progress | None = None
+) -> _Draft:
     """Load every file, turning each bad one into a Skip that names it; ids made unique.
 
     `sources` gives display names (an upload's own file name instead of its staging path).
     """
     draft = _Draft()
     seen: set[str] = set()
-    for path in iter_report_files(paths):
+    files = list(iter_report_files(paths))
+    for n, path in enumerate(files, 1):
+        if progress:
+            progress("reading reports", n, len(files))
         shown = (sources or {}).get(path, str(path))
         try:
             report = load_report(path, source=shown)
@@ -169,7 +176,7 @@ def build_index(
     params: BuildParams | None = None,
     add: bool = False,
     count_tokens: TokenCounter | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
     sources: dict[Path, str] | None = None,
     metadata: Path | None = None,
 ) -> BuildResult:
@@ -192,7 +199,7 @@ def _build(
     params: BuildParams | None,
     add: bool,
     count_tokens: TokenCounter | None,
-    progress: Callable[[str], None] | None,
+    progress: Progress | None,
     sources: dict[Path, str] | None,
     metadata: Path | None,
 ) -> BuildResult:
@@ -211,7 +218,7 @@ def _build(
             ) from exc
     old = previous if previous is not None and previous.encoder_id == encoder.id else None
     corrections = gather_corrections(index_dir, paths, metadata)
-    draft = collect_reports(paths, sources)
+    draft = collect_reports(paths, sources, progress)
     draft.reports[:] = [apply(r, corrections) for r in draft.reports]
     new_ids = {r.doc_id for r in draft.reports}
     reports = list(draft.reports)
@@ -238,12 +245,24 @@ def _build(
     texts = [indexed_text(c, prefix_sections=params.prefix_sections) for c in chunks]
     keys = [_key(encoder.id, t) for t in texts]
     sent_spans = [sentence_spans(c.text) for c in chunks]
-    sent_texts = [c.text[a:b] for c, spans in zip(chunks, sent_spans, strict=True) for a, b in spans]
-    sent_keys = [_key(encoder.id, "sentence\n" + t) for t in sent_texts]
     reuse = old.vectors_by_key() if old is not None else {}
     t0 = time.perf_counter()
-    vectors, todo = _embed(encoder, texts, keys, reuse, progress)
-    sent_vectors, sent_todo = _embed(encoder, sent_texts, sent_keys, reuse, progress)
+    if params.pooled_sentences and isinstance(encoder, SpanEncoder):
+        # sentence vectors from the passage's own forward pass: a sentence's key is its passage's
+        # key and its span, since its vector depends on the passage around it
+        shift = [len(t) - len(c.text) for t, c in zip(texts, chunks, strict=True)]
+        sent_keys = [
+            _key(encoder.id, f"span {a} {b}\n{k}") for k, spans in zip(keys, sent_spans, strict=True) for a, b in spans
+        ]
+        vectors, sent_vectors, todo = _embed_pooled(
+            encoder, encoder.dim, texts, keys, sent_spans, shift, sent_keys, reuse, progress
+        )
+        sent_todo = [i for i, k in enumerate(sent_keys) if k not in reuse]
+    else:
+        sent_texts = [c.text[a:b] for c, spans in zip(chunks, sent_spans, strict=True) for a, b in spans]
+        sent_keys = [_key(encoder.id, "sentence\n" + t) for t in sent_texts]
+        vectors, todo = _embed(encoder, texts, keys, reuse, progress)
+        sent_vectors, sent_todo = _embed(encoder, sent_texts, sent_keys, reuse, progress, stage="embedding sentences")
     seconds_embedding = time.perf_counter() - t0
 
     segmenter = Segmenter()
@@ -292,7 +311,8 @@ def _embed(
     texts: list[str],
     keys: list[str],
     reuse: dict[str, npt.NDArray[np.float32]],
-    progress: Callable[[str], None] | None,
+    progress: Progress | None,
+    stage: str = "embedding passages",
 ) -> tuple[npt.NDArray[np.float32], list[int]]:
     """Vectors for texts, taking any whose key the previous index already holds."""
     vectors = np.zeros((len(texts), encoder.dim), dtype=np.float32)
@@ -300,12 +320,52 @@ def _embed(
     for i, k in enumerate(keys):
         if k in reuse:
             vectors[i] = reuse[k]
-    for b in range(0, len(todo), EMBED_BATCH):
-        batch = todo[b : b + EMBED_BATCH]
+    # similar lengths in one batch: less padding for encoders that pad
+    todo_by_length = sorted(todo, key=lambda i: len(texts[i]))
+    for b in range(0, len(todo_by_length), EMBED_BATCH):
+        batch = todo_by_length[b : b + EMBED_BATCH]
         vectors[batch] = encoder.encode_passages([texts[i] for i in batch])
         if progress:
-            progress(f"embedded {min(b + EMBED_BATCH, len(todo))}/{len(todo)}")
+            progress(stage, min(b + EMBED_BATCH, len(todo)), len(todo))
     return vectors, todo
+
+
+def _embed_pooled(
+    encoder: SpanEncoder,
+    dim: int,
+    texts: list[str],
+    keys: list[str],
+    spans: list[list[tuple[int, int]]],
+    shift: list[int],
+    sent_keys: list[str],
+    reuse: dict[str, npt.NDArray[np.float32]],
+    progress: Progress | None,
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], list[int]]:
+    """Passage and sentence vectors in one pass per passage; a passage whose vector and sentence
+    vectors the previous index holds is not embedded again."""
+    first = np.cumsum([0, *map(len, spans)])
+    vectors = np.zeros((len(texts), dim), dtype=np.float32)
+    sentences = np.zeros((int(first[-1]), dim), dtype=np.float32)
+    todo: list[int] = []
+    for i, k in enumerate(keys):
+        held = k in reuse and all(sk in reuse for sk in sent_keys[first[i] : first[i + 1]])
+        if held:
+            vectors[i] = reuse[k]
+            for j in range(first[i], first[i + 1]):
+                sentences[j] = reuse[sent_keys[j]]
+        else:
+            todo.append(i)
+    todo_by_length = sorted(todo, key=lambda i: len(texts[i]))
+    for b in range(0, len(todo_by_length), EMBED_BATCH):
+        batch = todo_by_length[b : b + EMBED_BATCH]
+        shifted = [[(a + shift[i], e + shift[i]) for a, e in spans[i]] for i in batch]
+        got, pooled = encoder.encode_passages_with_spans([texts[i] for i in batch], shifted)
+        vectors[batch] = got
+        for i, rows_ in zip(batch, pooled, strict=True):
+            sentences[first[i] : first[i + 1]] = rows_
+        if progress:
+            progress("embedding passages", min(b + EMBED_BATCH, len(todo)), len(todo))
+    return vectors, sentences, todo
 
 
 def _write_atomically(

@@ -22,6 +22,10 @@ class BuildParams:
     max_tokens: int = 300
     hnsw_threshold: int = HNSW_THRESHOLD
     prefix_sections: bool = True
+    pooled_sentences: bool = False
+    """Sentence vectors pooled from their passage's forward pass (encoders that can) instead of a second
+    pass. Off: measured on the real set it cost 0.02 unit F1 (the pooled vectors carry their neighbours)
+    and saved only 9% of build time, since short sentences batched by length are cheap."""
 
 
 @dataclass(frozen=True, slots=True)

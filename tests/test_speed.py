@@ -1,0 +1,63 @@
+"""Issue 13's behaviour (not its timings, which bench/speed.py prints): one-pass "which units",
+progress shown for builds and uploads, reuse of vectors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rag import cli
+from rag.embedding import OnnxE5Encoder
+from rag.retrieve import Retriever
+from rag.service import Service
+from tests.conftest import SMALL_REPORT, write_report
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class TestOnePass:
+    def test_search_each_ranks_every_report_as_a_search_per_report_does(self, retriever: Retriever) -> None:
+        questions = [json.loads(line)["question"] for line in (ROOT / "eval" / "questions.jsonl").open()][:30]
+        docs = [d.doc_id for d in retriever.documents]
+        for q in questions:
+            alone = [[h.chunk.chunk_id for h in retriever.search(q, k=6, doc_ids=[d])] for d in docs]
+            together = [[h.chunk.chunk_id for h in hits] for hits in retriever.search_each(q, docs, k=6)]
+            assert together == alone, q
+
+    def test_search_each_keeps_the_scores_of_search(self, retriever: Retriever) -> None:
+        doc = retriever.documents[0].doc_id
+        alone = retriever.search("法律顾问审查合同", k=3, doc_ids=[doc])
+        (together,) = retriever.search_each("法律顾问审查合同", [doc], k=3)
+        assert [round(h.score, 5) for h in together] == [round(h.score, 5) for h in alone]
+        assert [round(h.dense_score or 0, 4) for h in together] == [round(h.dense_score or 0, 4) for h in alone]
+
+
+class TestProgress:
+    def test_plain_lines_off_a_terminal_at_most_every_tenth(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        monkeypatch.setattr(cli, "QUIET_SECONDS", 0.0)
+        show = cli._progress()
+        for done in range(1, 101):
+            show("embedding passages", done, 100)
+        lines = capsys.readouterr().err.splitlines()
+        assert 10 <= len(lines) <= 11 and lines[-1] == "rag: embedding passages 100/100"
+
+    def test_a_short_build_prints_no_progress(self, capsys: pytest.CaptureFixture[str]) -> None:
+        show = cli._progress()
+        show("embedding passages", 5, 5)
+        assert capsys.readouterr().err == ""
+
+    def test_uploads_report_each_file_and_stage(self, index_copy: Path, tmp_path: Path, e5: OnnxE5Encoder) -> None:
+        service = Service(index_copy, encoder=e5)
+        a = write_report(tmp_path, "a.txt", SMALL_REPORT)
+        b = write_report(tmp_path, "b.txt", SMALL_REPORT.replace("测试区", "样例区").replace("1234", "4321"))
+        heard: list[tuple[str, int, int]] = []
+        outcome = service.add_uploads([("a.txt", a), ("b.txt", b)], progress=lambda s, d, t: heard.append((s, d, t)))
+        assert len(outcome.indexed) == 2
+        stages = {s for s, _, _ in heard}
+        assert any(s.startswith("file 1/2 ") and s.endswith("embedding passages") for s in stages)
+        assert any(s.startswith("file 2/2 ") for s in stages)
+        assert all(0 < d <= t for _, d, t in heard)
