@@ -67,7 +67,7 @@ class LexicalIndex:
     def load(cls, folder: Path) -> LexicalIndex:
         try:
             size = int((folder / "rows.txt").read_text(encoding="utf-8"))
-            model = bm25s.BM25.load(str(folder), mmap=False, show_progress=False)
+            model = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)  # pages read on demand
         except (OSError, ValueError, KeyError) as exc:
             raise IndexStateError(f"{folder}: lexical index is missing or corrupt; rebuild with `rag build`") from exc
         return cls(model, size)
