@@ -61,3 +61,23 @@ class TestProgress:
         assert any(s.startswith("file 1/2 ") and s.endswith("embedding passages") for s in stages)
         assert any(s.startswith("file 2/2 ") for s in stages)
         assert all(0 < d <= t for _, d, t in heard)
+
+
+class TestSilentReportsSkipped:
+    def test_a_report_without_any_term_has_no_sentence_with_coverage(self, retriever: Retriever) -> None:
+        from rag.answer.evidence import PER_REPORT_DEPTH, Context, default_glossary
+
+        questions = [
+            json.loads(line)["question"]
+            for line in (ROOT / "eval" / "questions.jsonl").open()
+            if json.loads(line)["kind"] in ("aggregation", "comparison")
+        ]
+        docs = [d.doc_id for d in retriever.documents]
+        skipped = 0
+        for q in questions:
+            ctx = Context(retriever, q, retriever.segmenter, default_glossary())
+            for hits in retriever.search_each(q, docs, k=PER_REPORT_DEPTH):
+                if not ctx.mentions_a_term(hits):
+                    skipped += 1
+                    assert all(e.verdict.coverage == 0 and not e.verdict.candidate for e in ctx.evidence(hits)), q
+        assert skipped > 0  # the shortcut is exercised, not only the full path

@@ -1,0 +1,215 @@
+"""Serving at 10k, 100k and 300k chunks: index size, cold start, memory, search and ask latency, and
+the approximate (HNSW) index's recall against exact search. Prints one table.
+
+    python bench/scale.py --index INDEX [--sizes 10000 100000 300000] [--repeat 3]
+
+INDEX is a built index of real reports (bench/speed.py builds one; `rag build ../shared/real-reports/...`).
+Each larger corpus is that index copied until it has the size asked: every copy a report of its own
+(doc_id and unit numbered), its chunk and sentence vectors the real ones plus a little noise (so the
+approximate index does not meet exact duplicates), its BM25 over the real tokens. The vectors are
+cached, not embedded: the output says so; build throughput is bench/speed.py's figure. The folder is
+written in the index format rag reads (manifest, chunks.jsonl + offsets, .npy, FAISS, bm25s), and the
+FAISS index is built by rag.dense with the shipped HNSW threshold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+SEARCHES = ["主动公开政府信息多少条", "禁毒主题公园", "政务公开存在的不足", "legal advisers reviewed contracts"]
+LOOKUPS = ["上海市2024年地区生产总值是多少?", "How many administrative reconsideration cases were received?"]
+LISTS = ["哪些单位矛盾纠纷调解成功率达到100%?", "哪些单位开展了法律明白人培训?"]
+NOISE = 0.02
+
+
+def grow(source: Path, target: Path, chunks: int) -> float:
+    """Write an index of about `chunks` chunks from copies of `source`; seconds spent on FAISS + BM25."""
+    from rag.dense import DenseIndex
+    from rag.lexical import LexicalIndex
+    from rag.segmentation import Segmenter
+
+    manifest = json.loads((source / "manifest.json").read_text(encoding="utf-8"))
+    size = manifest["counts"]["chunks"]
+    copies = max(1, math.ceil(chunks / size))
+    records = [json.loads(line) for line in (source / "chunks.jsonl").open(encoding="utf-8")]
+    reports = [json.loads(line) for line in (source / "reports.jsonl").open(encoding="utf-8")]
+    vectors = np.load(source / "vectors.npy")
+    sentences = np.load(source / "sentences.npy")
+    rng = np.random.default_rng(0)
+    target.mkdir(parents=True)
+    documents, offsets = [], []
+    with (target / "reports.jsonl").open("wb") as fh:
+        for n in range(copies):
+            for d, r in zip(manifest["documents"], reports, strict=True):
+                doc_id = f"{d['doc_id']}~{n}"
+                documents.append(
+                    d
+                    | {
+                        "doc_id": doc_id,
+                        "unit": f"{d['unit']}{n}" if n else d["unit"],
+                        "first": d["first"] + n * size,
+                        "last": d["last"] + n * size,
+                        "offset": fh.tell(),
+                    }
+                )
+                fh.write(json.dumps({"doc_id": doc_id, "text": r["text"]}, ensure_ascii=False).encode() + b"\n")
+    with (target / "chunks.jsonl").open("wb") as fh:
+        for n in range(copies):
+            for rec in records:
+                offsets.append(fh.tell())
+                doc_id = f"{rec['doc_id']}~{n}"
+                out = rec | {
+                    "doc_id": doc_id,
+                    "chunk_id": f"{doc_id}#{rec['chunk_id'].rsplit('#', 1)[1]}",
+                    "sent_row": rec["sent_row"] + n * len(sentences),
+                }
+                fh.write(json.dumps(out, ensure_ascii=False).encode() + b"\n")
+    np.save(target / "chunks.offsets.npy", np.asarray(offsets, dtype=np.int64))
+
+    def noisy(rows: np.ndarray, path: Path) -> np.ndarray:
+        out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(len(rows) * copies, rows.shape[1]))
+        for n in range(copies):
+            block = rows + (rng.normal(0, NOISE, rows.shape).astype(np.float32) if n else 0)
+            out[n * len(rows) : (n + 1) * len(rows)] = block / np.linalg.norm(block, axis=1, keepdims=True)
+        out.flush()
+        return out
+
+    all_vectors = noisy(vectors, target / "vectors.npy")
+    noisy(sentences, target / "sentences.npy")
+    started = time.perf_counter()
+    dense = DenseIndex.build(np.asarray(all_vectors), hnsw_threshold=manifest["params"]["hnsw_threshold"])
+    dense.save(target / "dense.faiss")
+    segmenter = Segmenter()
+    tokens = [segmenter.tokens(f"{rec['text']}") for rec in records]
+    (target / "lexical").mkdir()
+    LexicalIndex.build(tokens * copies).save(target / "lexical")
+    seconds = time.perf_counter() - started
+    manifest |= {
+        "documents": documents,
+        "dense": dense.kind,
+        "counts": {"documents": len(documents), "chunks": size * copies},
+    }
+    (target / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    return seconds
+
+
+def recall_at_10(index: Path, queries: int = 200) -> float | None:
+    """HNSW's recall@10 against exact inner product, for chunk vectors used as queries."""
+    import faiss
+
+    from rag.dense import DenseIndex
+
+    dense = DenseIndex.load(index / "dense.faiss")
+    if dense.kind != "hnsw":
+        return None
+    vectors = np.load(index / "vectors.npy", mmap_mode="r")
+    rng = np.random.default_rng(1)
+    picks = rng.choice(len(vectors), size=queries, replace=False)
+    exact = faiss.IndexFlatIP(vectors.shape[1])
+    exact.add(np.ascontiguousarray(vectors))
+    hits = 0
+    for row in picks:
+        q = np.asarray(vectors[row], dtype=np.float32) + rng.normal(0, 0.05, vectors.shape[1]).astype(np.float32)
+        q /= np.linalg.norm(q)
+        _, want = exact.search(q.reshape(1, -1), 10)
+        got = {r for r, _ in dense.search(q, 10)}
+        hits += len(got & set(want[0].tolist()))
+    return hits / (10 * queries)
+
+
+PROBE = """
+import json, resource, statistics, sys, time
+from rag.answer import ask
+from rag.retrieve import Retriever
+index, repeat = sys.argv[1], int(sys.argv[2])
+searches, lookups, lists = json.loads(sys.argv[3])
+t = time.perf_counter(); r = Retriever.open(index); opened = time.perf_counter() - t
+out = {"open_s": opened}
+for name, qs, fn in (("search", searches, lambda q: r.search(q, k=5)), ("lookup", lookups, lambda q: ask(r, q)),
+                     ("which units", lists, lambda q: ask(r, q))):
+    fn(qs[0])
+    times = []
+    for _ in range(repeat if name != "which units" else 1):
+        for q in qs:
+            r.clear_query_cache(); t = time.perf_counter(); fn(q); times.append((time.perf_counter() - t) * 1000)
+    out[name] = [statistics.median(times), max(times)]
+out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
+def measure(index: Path, repeat: int) -> dict[str, float | list[float]]:
+    queries = json.dumps([SEARCHES, LOOKUPS, LISTS], ensure_ascii=False)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(index), str(repeat), queries], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        sys.exit(f"bench: serving {index} failed:\n{done.stderr[-2000:]}")
+    figures: dict[str, float | list[float]] = json.loads(done.stdout.strip().splitlines()[-1])
+    colds = []
+    for _ in range(3):
+        t = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "rag.cli", "search", SEARCHES[0], "--index", str(index)],
+            capture_output=True,
+            check=True,
+        )
+        colds.append(time.perf_counter() - t)
+    figures["cold_s"] = statistics.median(colds)
+    return figures
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--index", type=Path, required=True)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 300_000])
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="rag-scale-"))
+    print(
+        "| chunks | reports | dense | index MB | FAISS+BM25 build s | recall@10 | open s | cold `rag search` s | "
+        "serving RSS MB | search ms med/max | lookup ms med/max | which units ms med/max |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    import shutil
+
+    for size in args.sizes:
+        folder = work / f"index-{size}"
+        seconds = grow(args.index, folder, size)
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        mb = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+        recall = recall_at_10(folder)
+        f = measure(folder, args.repeat)
+
+        def mm(key: str, figures: dict[str, float | list[float]] = f) -> str:
+            med, top = figures[key]  # type: ignore[misc]
+            return f"{med:.0f} / {top:.0f}"
+
+        print(
+            f"| {manifest['counts']['chunks']} | {manifest['counts']['documents']} | {manifest['dense']} | {mb:.0f} | "
+            f"{seconds:.0f} | {'-' if recall is None else f'{recall:.3f}'} | {f['open_s']:.2f} | {f['cold_s']:.2f} | "
+            f"{f['rss_mb']:.0f} | {mm('search')} | {mm('lookup')} | {mm('which units')} |",
+            flush=True,
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+    print(
+        "\nVectors are the real corpus's, copied with noise (cached, not embedded); build throughput: bench/speed.py."
+    )
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
