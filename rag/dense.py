@@ -75,6 +75,17 @@ class DenseIndex:
         scores, rows = self._index.search(q, min(k, self.size), params=params)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
 
+    def rows(self) -> npt.NDArray[np.float32]:
+        """The stored vectors as a numpy view (no copy) of FAISS's own memory, flat or HNSW: "which
+        units" scores every row once with it, without a second copy of the vectors in memory."""
+        flat: Any = faiss.downcast_index(self._index.storage) if self.kind == "hnsw" else self._index
+        if self.size == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        view: npt.NDArray[np.float32] = faiss.rev_swig_ptr(flat.get_xb(), self.size * self.dim).reshape(
+            self.size, self.dim
+        )
+        return view
+
     def save(self, path: Path) -> None:
         faiss.write_index(self._index, str(path))
 

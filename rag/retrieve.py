@@ -306,7 +306,7 @@ class Retriever:
         depth = max(CANDIDATES, k * 3)
         named = self.units_in(query)
         dense_query = query if has_chinese(query) or not named else f"{query} ({'、'.join(named)})"
-        cosine = np.asarray(self._files.vectors() @ self.query_vector(dense_query), dtype=np.float32)
+        cosine = np.asarray(self._dense.rows() @ self.query_vector(dense_query), dtype=np.float32)
         bm25 = self._lexical.scores(self._segmenter.tokens(query))
         lex_weight = 1.0 if has_chinese(query) else LEXICAL_WEIGHT_NO_CHINESE
         out = []

@@ -80,3 +80,16 @@ class TestDense:
         (tmp_path / "d.faiss").write_bytes(b"garbage")
         with pytest.raises(IndexStateError, match="corrupt"):
             DenseIndex.load(tmp_path / "d.faiss")
+
+
+class TestDenseRows:
+    def test_rows_are_the_stored_vectors_flat_or_hnsw(self) -> None:
+        import numpy as np
+
+        from rag.dense import DenseIndex
+
+        v = np.random.default_rng(0).normal(size=(300, 16)).astype(np.float32)
+        v /= np.linalg.norm(v, axis=1, keepdims=True)
+        for threshold in (10, 5000):  # above it HNSW, below it exact
+            dense = DenseIndex.build(v, hnsw_threshold=threshold)
+            assert np.array_equal(dense.rows(), v)

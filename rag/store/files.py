@@ -125,14 +125,6 @@ class IndexFiles:
             return {}  # nothing reusable; the rebuild embeds everything
         return out
 
-    def vectors(self) -> npt.NDArray[np.float32]:
-        """The chunk vectors, memory-mapped: read by "which units" answers, which score every row once."""
-        try:
-            mapped: npt.NDArray[np.float32] = np.load(self.folder / "vectors.npy", mmap_mode="r")
-            return mapped
-        except (OSError, ValueError, EOFError) as exc:
-            raise IndexStateError(f"{self.folder}/vectors.npy: missing or corrupt; rebuild with `rag build`") from exc
-
     def sentence_vectors(self) -> npt.NDArray[np.float32]:
         """All sentence vectors (rows in chunk order), memory-mapped: at 300k chunks they are 1.8 GB, and
         an answer reads a few hundred rows."""
