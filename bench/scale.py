@@ -100,6 +100,7 @@ def grow(source: Path, target: Path, chunks: int) -> float:
     manifest |= {
         "documents": documents,
         "dense": dense.kind,
+        "dense_settings": dense.settings,
         "counts": {"documents": len(documents), "chunks": size * copies},
     }
     (target / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")

@@ -65,6 +65,7 @@ class TestDense:
         exact = DenseIndex.build(rows)
         approx = DenseIndex.build(rows, hnsw_threshold=1000)
         assert approx.kind == "hnsw"
+        assert approx.settings == {"kind": "hnsw", "M": 32, "ef_construction": 200, "ef_search": 512}
         recall = np.mean(
             [len({r for r, _ in exact.search(q, 10)} & {r for r, _ in approx.search(q, 10)}) / 10 for q in queries]
         )

@@ -42,6 +42,7 @@ class TestLayout:
         m = json.loads((seed_index / "manifest.json").read_text(encoding="utf-8"))
         assert m["encoder"] == {"id": "onnx:multilingual-e5-small-int8", "dim": 384}
         assert m["params"]["max_tokens"] == 300 and m["format"] == 3
+        assert m["dense"] == "flat" and m["dense_settings"] == {"kind": "flat"}  # exact below the HNSW threshold
         assert len(m["documents"]) == 5 and all(len(d["hash"]) == 32 for d in m["documents"])
 
     def test_no_pickle_files_are_written(self, seed_index: Path) -> None:

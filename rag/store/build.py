@@ -273,6 +273,7 @@ def _build(
         "encoder": {"id": encoder.id, "dim": encoder.dim},
         "params": asdict(params),
         "dense": dense.kind,
+        "dense_settings": dense.settings,
         "counts": {"documents": len(entries), "chunks": len(chunks)},
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
