@@ -107,28 +107,27 @@ def grow(source: Path, target: Path, chunks: int) -> float:
     return seconds
 
 
-def recall_at_10(index: Path, queries: int = 200) -> float | None:
-    """HNSW's recall@10 against exact inner product, for chunk vectors used as queries."""
+def recall_at_10(index: Path, questions: int = 150) -> float | None:
+    """HNSW's recall@10 against exact inner product, for the real questions' query vectors."""
     import faiss
 
     from rag.dense import DenseIndex
+    from rag.embedding import load_encoder
+    from rag.evaluate import load_questions
 
     dense = DenseIndex.load(index / "dense.faiss")
     if dense.kind != "hnsw":
         return None
-    vectors = np.load(index / "vectors.npy", mmap_mode="r")
-    rng = np.random.default_rng(1)
-    picks = rng.choice(len(vectors), size=queries, replace=False)
-    exact = faiss.IndexFlatIP(vectors.shape[1])
-    exact.add(np.ascontiguousarray(vectors))
+    texts = [q.question for q in load_questions(ROOT / "eval" / "real_questions.jsonl")][:questions]
+    queries = load_encoder().encode_queries(texts)
+    exact = faiss.IndexFlatIP(dense.dim)
+    exact.add(np.ascontiguousarray(dense.rows()))
     hits = 0
-    for row in picks:
-        q = np.asarray(vectors[row], dtype=np.float32) + rng.normal(0, 0.05, vectors.shape[1]).astype(np.float32)
-        q /= np.linalg.norm(q)
+    for q in queries:
         _, want = exact.search(q.reshape(1, -1), 10)
         got = {r for r, _ in dense.search(q, 10)}
         hits += len(got & set(want[0].tolist()))
-    return hits / (10 * queries)
+    return hits / (10 * len(queries))
 
 
 PROBE = """
