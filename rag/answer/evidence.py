@@ -157,13 +157,14 @@ class Citations:
 
     def __init__(self) -> None:
         self.items: list[Citation] = []
+        self._numbers: dict[tuple[str, str], int] = {}
 
     def cite(self, e: Evidence) -> str:
-        for c in self.items:
-            if c.chunk.chunk_id == e.chunk.chunk_id and c.quote == e.quote:
-                return f"[{c.n}]"
-        self.items.append(Citation(n=len(self.items) + 1, chunk=e.chunk, quote=e.quote))
-        return f"[{len(self.items)}]"
+        key = (e.chunk.chunk_id, e.quote)
+        if key not in self._numbers:
+            self.items.append(Citation(n=len(self.items) + 1, chunk=e.chunk, quote=e.quote))
+            self._numbers[key] = len(self.items)
+        return f"[{self._numbers[key]}]"
 
 
 @functools.cache
