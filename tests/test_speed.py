@@ -81,3 +81,25 @@ class TestSilentReportsSkipped:
                     skipped += 1
                     assert all(e.verdict.coverage == 0 and not e.verdict.candidate for e in ctx.evidence(hits)), q
         assert skipped > 0  # the shortcut is exercised, not only the full path
+
+    def test_lean_judging_keeps_every_verdict_that_can_be_shown(self, retriever: Retriever) -> None:
+        from rag.answer.evidence import PER_REPORT_DEPTH, Context, default_glossary
+
+        questions = [
+            json.loads(line)["question"]
+            for line in (ROOT / "eval" / "questions.jsonl").open()
+            if json.loads(line)["kind"] in ("aggregation", "comparison")
+        ]
+        docs = [d.doc_id for d in retriever.documents]
+        for q in questions:
+            ctx = Context(retriever, q, retriever.segmenter, default_glossary())
+            for hits in retriever.search_each(q, docs, k=PER_REPORT_DEPTH):
+                full, lean = ctx.evidence(hits), ctx.evidence(hits, lean=True)
+                shown = [
+                    (e.chunk.chunk_id, e.quote, e.verdict) for e in full if e.verdict.candidate or e.verdict.answers
+                ]
+                kept = [
+                    (e.chunk.chunk_id, e.quote, e.verdict) for e in lean if e.verdict.candidate or e.verdict.answers
+                ]
+                assert kept == shown, q
+                assert max(e.verdict.similarity for e in lean) == max(e.verdict.similarity for e in full)

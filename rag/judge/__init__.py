@@ -154,6 +154,19 @@ class Judge:
         moved = sum(a != b for a, b in zip(said, strict, strict=True))
         return said, f"judge LLM confirmed {sum(said)} of {len(listed)} listed units ({moved} moved between tiers)"
 
+    def sentence_coverage(self, sentence: str, context: str = "", section: str = "") -> float:
+        """The coverage judge() gives a sentence: its own, or with the sentence before at a discount."""
+        t = self.t
+        return max(self.coverage(sentence, section), t.context_credit * self.coverage(context + sentence, section))
+
+    def unrelated(self, sentence: str, vector: npt.NDArray[np.float32]) -> Verdict:
+        """The verdict on a sentence holding none of the question's terms (coverage 0): it answers,
+        qualifies and is shown for nothing, whatever its numbers, so they are not read. Only its
+        similarity is kept (a list still asks which sentence of a report is closest in meaning)."""
+        sim = semantic.similarity(vector, self.qvec)
+        score = self.t.weights["similarity"] * semantic.scaled(sim)
+        return Verdict(sentence, 0.0, sim, (), False, False, False, False, score, False, False, False, False)
+
     def judge(
         self,
         sentence: str,
@@ -170,7 +183,7 @@ class Judge:
         stands in (rag.outline) of a report on `year`: a plan or a shortfall does not state a result."""
         t = self.t
         role = role if t.outline else "result"
-        cov = max(self.coverage(sentence, section), t.context_credit * self.coverage(context + sentence, section))
+        cov = self.sentence_coverage(sentence, context, section)
         sim = semantic.similarity(vector, self.qvec)
         use = self.universal.similarity(quote) if self.universal is not None else None
         n = numbers.check(self.a, quote, planned=role == "plan", targets=outlook.asks_targets(self.a, year))
