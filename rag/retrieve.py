@@ -257,8 +257,7 @@ class Retriever:
             return []
         depth = max(CANDIDATES, k * 3)
         named = self.units_in(query) if unit is None and mode == "hybrid" and fusion == "weighted" else []
-        # an English question names units in pinyin; the encoder only knows their Chinese names
-        dense_query = query if has_chinese(query) or not named else f"{query} ({'、'.join(named)})"
+        dense_query = _dense_query(query, named)
         dense: list[tuple[int, float]] = []
         lexical: list[tuple[int, float]] = []
         if mode != "lexical":
@@ -270,15 +269,21 @@ class Retriever:
             rankings = [[r for r, _ in dense], [r for r, _ in lexical]]
             fused = rrf(rankings, [1.0, lex_weight if dense else 1.0])
         else:
-            scored = [dense, lexical]
-            weights = [DENSE_WEIGHT, (1 - DENSE_WEIGHT) * lex_weight if dense else 1.0]
-            if named:
-                # the question names its units: their passages outrank look-alikes from other reports
-                candidates = dict.fromkeys([r for r, _ in dense] + [r for r, _ in lexical])
-                scored.append([(r, float(self._files.row_doc(r).unit in named)) for r in candidates])
-                weights.append(UNIT_BOOST)
-            fused = weighted_sum(scored, weights)
+            fused = self._weighted(dense, lexical, lex_weight, named)
         return self._hits(fused[:k], dense, lexical)
+
+    def _weighted(
+        self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]], lex_weight: float, named: list[str]
+    ) -> list[tuple[int, float]]:
+        """The shipped fusion: weighted min-max scores, and a boost for the units the question names."""
+        scored = [dense, lexical]
+        weights = [DENSE_WEIGHT, (1 - DENSE_WEIGHT) * lex_weight if dense else 1.0]
+        if named:
+            # the question names its units: their passages outrank look-alikes from other reports
+            candidates = dict.fromkeys([r for r, _ in dense] + [r for r, _ in lexical])
+            scored.append([(r, float(self._files.row_doc(r).unit in named)) for r in candidates])
+            weights.append(UNIT_BOOST)
+        return weighted_sum(scored, weights)
 
     def _hits(
         self, fused: Sequence[tuple[int, float]], dense: list[tuple[int, float]], lexical: list[tuple[int, float]]
@@ -305,7 +310,7 @@ class Retriever:
             raise InputError("query: must not be empty")
         depth = max(CANDIDATES, k * 3)
         named = self.units_in(query)
-        dense_query = query if has_chinese(query) or not named else f"{query} ({'、'.join(named)})"
+        dense_query = _dense_query(query, named)
         cosine = np.asarray(self._dense.rows() @ self.query_vector(dense_query), dtype=np.float32)
         bm25 = self._lexical.scores(self._segmenter.tokens(query))
         lex_weight = 1.0 if has_chinese(query) else LEXICAL_WEIGHT_NO_CHINESE
@@ -317,11 +322,10 @@ class Retriever:
             dense = [(int(r), float(cosine[r])) for r in top]
             best = rows[np.argsort(-bm25[first:last], kind="stable")[:depth]]
             lexical = [(int(r), float(bm25[r])) for r in best if bm25[r] > 0]
-            scored = [dense, lexical]
-            weights = [DENSE_WEIGHT, (1 - DENSE_WEIGHT) * lex_weight]
-            if named:
-                candidates = dict.fromkeys([r for r, _ in dense] + [r for r, _ in lexical])
-                scored.append([(r, float(self._files.row_doc(r).unit in named)) for r in candidates])
-                weights.append(UNIT_BOOST)
-            out.append(self._hits(weighted_sum(scored, weights)[:k], dense, lexical))
+            out.append(self._hits(self._weighted(dense, lexical, lex_weight, named)[:k], dense, lexical))
         return out
+
+
+def _dense_query(query: str, named: list[str]) -> str:
+    """An English question names units in pinyin; the encoder only knows their Chinese names."""
+    return query if has_chinese(query) or not named else f"{query} ({'、'.join(named)})"

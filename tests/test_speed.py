@@ -17,6 +17,12 @@ from tests.conftest import SMALL_REPORT, write_report
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _list_questions() -> list[str]:
+    """The seed questions that read every report ("which units", comparisons)."""
+    rows = [json.loads(line) for line in (ROOT / "eval" / "questions.jsonl").open()]
+    return [r["question"] for r in rows if r["kind"] in ("aggregation", "comparison")]
+
+
 class TestOnePass:
     def test_search_each_ranks_every_report_as_a_search_per_report_does(self, retriever: Retriever) -> None:
         questions = [json.loads(line)["question"] for line in (ROOT / "eval" / "questions.jsonl").open()][:30]
@@ -67,14 +73,9 @@ class TestSilentReportsSkipped:
     def test_a_report_without_any_term_has_no_sentence_with_coverage(self, retriever: Retriever) -> None:
         from rag.answer.evidence import PER_REPORT_DEPTH, Context, default_glossary
 
-        questions = [
-            json.loads(line)["question"]
-            for line in (ROOT / "eval" / "questions.jsonl").open()
-            if json.loads(line)["kind"] in ("aggregation", "comparison")
-        ]
         docs = [d.doc_id for d in retriever.documents]
         skipped = 0
-        for q in questions:
+        for q in _list_questions():
             ctx = Context(retriever, q, retriever.segmenter, default_glossary())
             for hits in retriever.search_each(q, docs, k=PER_REPORT_DEPTH):
                 if not ctx.mentions_a_term(hits):
@@ -85,13 +86,8 @@ class TestSilentReportsSkipped:
     def test_lean_judging_keeps_every_verdict_that_can_be_shown(self, retriever: Retriever) -> None:
         from rag.answer.evidence import PER_REPORT_DEPTH, Context, default_glossary
 
-        questions = [
-            json.loads(line)["question"]
-            for line in (ROOT / "eval" / "questions.jsonl").open()
-            if json.loads(line)["kind"] in ("aggregation", "comparison")
-        ]
         docs = [d.doc_id for d in retriever.documents]
-        for q in questions:
+        for q in _list_questions():
             ctx = Context(retriever, q, retriever.segmenter, default_glossary())
             for hits in retriever.search_each(q, docs, k=PER_REPORT_DEPTH):
                 full, lean = ctx.evidence(hits), ctx.evidence(hits, lean=True)
