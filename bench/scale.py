@@ -1,7 +1,7 @@
 """Serving at 10k, 100k and 300k chunks: index size, cold start, memory, search and ask latency, and
 the approximate (HNSW) index's recall against exact search. Prints one table.
 
-    python bench/scale.py --index INDEX [--sizes 10000 100000 300000] [--repeat 3]
+    python bench/scale.py --index INDEX [--sizes 10000 100000 300000] [--reports 10000] [--repeat 3]
 
 INDEX is a built index of real reports (bench/speed.py builds one; `rag build ../shared/real-reports/...`).
 Each larger corpus is that index copied until it has the size asked: every copy a report of its own
@@ -142,7 +142,7 @@ for name, qs, fn in (("search", searches, lambda q: r.search(q, k=5)), ("lookup"
                      ("which units", lists, lambda q: ask(r, q))):
     fn(qs[0])
     times = []
-    for _ in range(repeat if name != "which units" else 1):
+    for _ in range(repeat if name != "which units" else 2):
         for q in qs:
             r.clear_query_cache(); t = time.perf_counter(); fn(q); times.append((time.perf_counter() - t) * 1000)
     out[name] = [statistics.median(times), max(times)]
@@ -175,7 +175,10 @@ def measure(index: Path, repeat: int) -> dict[str, float | list[float]]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--index", type=Path, required=True)
-    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 300_000])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 300_000], help="chunks")
+    ap.add_argument(
+        "--reports", type=int, nargs="*", default=[10_000], help="corpora of this many reports (the source's copies)"
+    )
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="rag-scale-"))
@@ -186,7 +189,9 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     import shutil
 
-    for size in args.sizes:
+    source = json.loads((args.index / "manifest.json").read_text(encoding="utf-8"))["counts"]
+    by_reports = [math.ceil(n / source["documents"]) * source["chunks"] for n in args.reports]
+    for size in args.sizes + by_reports:
         folder = work / f"index-{size}"
         seconds = grow(args.index, folder, size)
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))

@@ -11,6 +11,7 @@
    of the real index, so every vector is reused by its content key (the product's own reuse; said so
    in the output) and the rest of the build (chunking, BM25, FAISS, writing) is timed for real. Then
    warm search, lookup and "which units" ask medians and p95 over it and the seeds, and cold `rag search`.
+4. bench/peer.py's comparison with the LlamaIndex pipeline (when the `peer` extra is installed).
 
 Not a test: figures go in README.md and the issue note, never in assertions.
 """
@@ -157,6 +158,20 @@ def serving(index: Path, repeat: int, label: str) -> None:
     print(f"cold `rag search`: median {statistics.median(colds):.2f}s of 3; this process's peak RSS {rss:.0f} MB")
 
 
+def peer_side_by_side() -> None:
+    """bench/peer.py's table in this run: the LlamaIndex pipeline and ours on the same real pages."""
+    import importlib.util
+
+    print("\n## against the pipeline a Python user would build (LlamaIndex), 30 real 法治 pages")
+    if importlib.util.find_spec("llama_index") is None:
+        print("skipped: LlamaIndex is not installed (`pip install -e .[peer]`)")
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import peer
+
+    peer.compare([REAL / "fazhi-web"], ROOT / "eval" / "real_questions.jsonl")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=3)
@@ -171,6 +186,7 @@ def main() -> None:
         serving(seed_index, args.repeat, "the seeds")
         if args.skip_real or not REAL.is_dir():
             return
+        peer_side_by_side()
         real_index = real_build(work)
         serving(real_index, args.repeat, "the real corpus")
         serving(bureau(work, real_index, args.copies), args.repeat, "a bureau-size corpus")

@@ -9,7 +9,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -70,7 +70,6 @@ class Retriever:
         self._segmenter = Segmenter()
         self._doc_rows = {d.doc_id: (d.first, d.last) for d in files.documents}
         self._aliases = {u: unit_names.aliases(u) for u in dict.fromkeys(d.unit for d in files.documents)}
-        self._sentence_vectors = files.sentence_vectors()
         self._query_cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._parts: dict[str, dict[str, Role]] = {}
@@ -155,10 +154,13 @@ class Retriever:
 
     def sentences(self, chunk: Chunk) -> list[tuple[int, int, npt.NDArray[np.float32]]]:
         """(start, end, vector) of each sentence of a chunk; offsets into chunk.text."""
+        spans, vectors = self.sentence_block(chunk)
+        return [(a, b, vectors[i]) for i, (a, b) in enumerate(spans)]
+
+    def sentence_block(self, chunk: Chunk) -> tuple[list[tuple[int, int]], npt.NDArray[np.float32]]:
+        """A chunk's sentence spans (offsets into chunk.text) and their vectors, one row each."""
         first, _ = self._doc_rows[chunk.doc_id]
-        row = first + int(chunk.chunk_id.rsplit("#", 1)[1])
-        sent_row, spans = self._files.sentences(row)
-        return [(a, b, self._sentence_vectors[sent_row + i]) for i, (a, b) in enumerate(spans)]
+        return self._files.sentences(first + int(chunk.chunk_id.rsplit("#", 1)[1]))
 
     def rarity(self, term: str) -> float:
         """BM25's idf of a term over the indexed chunks; a term no chunk holds is the rarest."""
@@ -181,8 +183,10 @@ class Retriever:
         with self._cache_lock:
             parts = self._parts.get(chunk.doc_id)
         if parts is None:
-            tops = [c.section[0] for c in self.chunks_of(chunk.doc_id)]
-            parts = part_roles(list(dict.fromkeys(tops)), chunk.year)
+            tops = list(self._files.doc(chunk.doc_id).headings)
+            if not tops:  # an index built before headings were kept
+                tops = list(dict.fromkeys(c.section[0] for c in self.chunks_of(chunk.doc_id)))
+            parts = part_roles(tops, chunk.year)
             with self._cache_lock:
                 self._parts[chunk.doc_id] = parts
         return section_role(chunk.section, chunk.year, parts.get(chunk.section[0]))
@@ -301,10 +305,12 @@ class Retriever:
             for rank, (row, score) in enumerate(fused, start=1)
         ]
 
-    def search_each(self, query: str, doc_ids: Sequence[str], k: int = 5) -> list[list[Hit]]:
+    def search_each(self, query: str, doc_ids: Sequence[str], k: int = 5) -> Iterator[list[Hit]]:
         """search(query, k, doc_ids=[d]) for every report d, in one pass: every row is scored once
         (one matrix product, one BM25 pass), then each report's rows are ranked and fused as search()
-        ranks them. Reading 400 reports costs one search, not 400 (each one a scan of the index)."""
+        ranks them. Reading 400 reports costs one search, not 400 (each one a scan of the index).
+        Each report's hits are read as the caller reaches them, so a report is judged while its
+        passages were just read (and their sentences are still at hand)."""
         query = query.strip()
         if not query:
             raise InputError("query: must not be empty")
@@ -314,16 +320,18 @@ class Retriever:
         cosine = np.asarray(self._dense.rows() @ self.query_vector(dense_query), dtype=np.float32)
         bm25 = self._lexical.scores(self._segmenter.tokens(query))
         lex_weight = 1.0 if has_chinese(query) else LEXICAL_WEIGHT_NO_CHINESE
-        out = []
-        for doc_id in doc_ids:
-            first, last = self._doc_rows[doc_id]
-            rows = np.arange(first, last)
-            top = rows[np.argsort(-cosine[first:last], kind="stable")[:depth]]
-            dense = [(int(r), float(cosine[r])) for r in top]
-            best = rows[np.argsort(-bm25[first:last], kind="stable")[:depth]]
-            lexical = [(int(r), float(bm25[r])) for r in best if bm25[r] > 0]
-            out.append(self._hits(self._weighted(dense, lexical, lex_weight, named)[:k], dense, lexical))
-        return out
+        spans = [self._doc_rows[doc_id] for doc_id in doc_ids]  # an unknown report fails here, not midway
+
+        def each() -> Iterator[list[Hit]]:
+            for first, last in spans:
+                rows = np.arange(first, last)
+                top = rows[np.argsort(-cosine[first:last], kind="stable")[:depth]]
+                dense = [(int(r), float(cosine[r])) for r in top]
+                best = rows[np.argsort(-bm25[first:last], kind="stable")[:depth]]
+                lexical = [(int(r), float(bm25[r])) for r in best if bm25[r] > 0]
+                yield self._hits(self._weighted(dense, lexical, lex_weight, named)[:k], dense, lexical)
+
+        return each()
 
 
 def _dense_query(query: str, named: list[str]) -> str:

@@ -99,3 +99,74 @@ class TestSilentReportsSkipped:
                 ]
                 assert kept == shown, q
                 assert max(e.verdict.similarity for e in lean) == max(e.verdict.similarity for e in full)
+
+
+class TestServingReads:
+    """Serving reads records and sentence vectors with pread (no memory map counted in its RSS)."""
+
+    def test_sentence_rows_are_the_saved_vectors(self, retriever: Retriever, seed_index: Path) -> None:
+        import numpy as np
+
+        saved = np.load(seed_index / "sentences.npy")
+        records = [json.loads(line) for line in (seed_index / "chunks.jsonl").open(encoding="utf-8")]
+        checked = 0
+        for d in retriever.documents:
+            for chunk, rec in zip(retriever.chunks_of(d.doc_id), records[d.first : d.last], strict=True):
+                got = retriever.sentences(chunk)
+                assert [(a, b) for a, b, _ in got] == [tuple(s) for s in rec["sentences"]]
+                for i, (_, _, vec) in enumerate(got):
+                    assert np.array_equal(vec, saved[rec["sent_row"] + i])
+                    checked += 1
+        assert checked == len(saved)
+
+    def test_a_truncated_sentence_file_is_a_one_line_index_error(self, index_copy: Path, e5: OnnxE5Encoder) -> None:
+        from rag.errors import IndexStateError
+
+        path = index_copy / "sentences.npy"
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+        r = Retriever.open(index_copy, encoder=e5)
+        last = r.chunks_of(r.documents[-1].doc_id)[-1]
+        with pytest.raises(IndexStateError, match=r"sentences\.npy.*rebuild") as caught:
+            r.sentences(last)
+        assert "\n" not in str(caught.value)
+
+    def test_roles_from_kept_headings_equal_roles_read_from_passages(
+        self, retriever: Retriever, index_copy: Path, e5: OnnxE5Encoder
+    ) -> None:
+        manifest = json.loads((index_copy / "manifest.json").read_text(encoding="utf-8"))
+        for d in manifest["documents"]:
+            del d["headings"]  # as an index built before headings were kept
+        (index_copy / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+        older = Retriever.open(index_copy, encoder=e5)
+        for d in retriever.documents:
+            chunks = retriever.chunks_of(d.doc_id)
+            assert d.headings == tuple(dict.fromkeys(c.section[0] for c in chunks))
+            assert [retriever.role(c) for c in chunks] == [older.role(c) for c in chunks]
+
+
+class TestTermScan:
+    """The one-pass term check answers exactly what Term.found_in answers, term by term."""
+
+    def test_scan_equals_found_in_on_every_seed_sentence(self, retriever: Retriever) -> None:
+        from rag.answer.evidence import default_glossary
+        from rag.judge.lexical import TermScan
+        from rag.question import analyse
+
+        texts = []
+        for d in retriever.documents:
+            for c in retriever.chunks_of(d.doc_id):
+                texts += [c.text[a:b] for a, b, _ in retriever.sentences(c)] + [c.text]
+        held = 0
+        for q in _list_questions():
+            terms = analyse(
+                q, segmenter=retriever.segmenter, glossary=default_glossary(), unit_aliases=retriever.all_aliases
+            ).terms
+            scan = TermScan(terms)
+            for text in texts:
+                found = any(t.found_in(text) for t in terms)
+                assert scan.in_text(text) == found, (q, text)
+                squeezed = "".join(text.split())
+                if any(t.found_in(squeezed) for t in terms):
+                    assert scan.in_spaced_text(text), (q, text)
+                held += found
+        assert held > 0

@@ -115,6 +115,7 @@ class Judge:
     ) -> None:
         self.a = analysis
         self.weights = weights
+        self._scan = lexical.TermScan(analysis.terms)
         self.qvec = question_vector
         self.t = limits or thresholds()
         self.universal = universal
@@ -127,6 +128,14 @@ class Judge:
 
     def coverage(self, text: str, section: str = "") -> float:
         return lexical.coverage(self.a.terms, self.weights, text, section)
+
+    def may_cover(self, text: str, section: str = "") -> bool:
+        """False only where coverage(text, section) is 0 (no term in the text or the label), in one pass."""
+        return self._scan.in_text(text) or self._scan.in_label(section)
+
+    def may_cover_passage(self, text: str, section: str) -> bool:
+        """may_cover for any sentence of a passage, its white space (a PDF's line breaks) ignored."""
+        return self._scan.in_spaced_text(text) or self._scan.in_label(section)
 
     def meets(self, text: str) -> bool:
         return bool(self.a.constraints) and numbers.meets(self.a, text)

@@ -6,6 +6,7 @@ subject, so it counts at a discount (`context_credit`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from rag.question import Term
@@ -21,6 +22,39 @@ def coverage(terms: Sequence[Term], weights: Sequence[float], text: str, section
         w for t, w in zip(terms, weights, strict=True) if t.found_in(text) or any(a in section for a in t.alternatives)
     )
     return got / total if total else 0.0
+
+
+WHITE = re.compile(r"\s+")
+
+
+class TermScan:
+    """Whether a text holds any of the terms, in one regular-expression pass over it: a "which units"
+    answer asks this of 40,000 passages and 100,000 sentences at 6,660 reports, where a loop of
+    `in` per alternative of every term cost more than the rest of judging them."""
+
+    def __init__(self, terms: Sequence[Term]) -> None:
+        alternatives = sorted({a for t in terms for a in t.alternatives}, key=len, reverse=True)
+        self._any = re.compile("|".join(map(re.escape, alternatives))) if alternatives else None
+        # the same, with white space allowed between characters (a PDF line break inside a term)
+        spaced = [r"\s*".join(map(re.escape, a)) for a in alternatives]
+        self._spaced = re.compile("|".join(spaced)) if alternatives else None
+        self._other = [t for t in terms if t.parts or t.required]  # found_in has more ways to match these
+
+    def in_text(self, text: str) -> bool:
+        """Some term's found_in(text) holds."""
+        if self._any is not None and self._any.search(text):
+            return True
+        return any(t.found_in(text) for t in self._other)
+
+    def in_spaced_text(self, text: str) -> bool:
+        """in_text of the text with its white space removed, without removing it."""
+        if self._spaced is not None and self._spaced.search(text):
+            return True
+        return bool(self._other) and any(t.found_in(WHITE.sub("", text)) for t in self._other)
+
+    def in_label(self, label: str) -> bool:
+        """Some alternative of a term stands in a section label (labels count for whole terms only)."""
+        return self._any is not None and self._any.search(label) is not None
 
 
 def has_required(terms: Sequence[Term], text: str) -> bool:

@@ -237,7 +237,9 @@ def _build(
             draft.reports.remove(report)
             reports.remove(report)
             continue
-        entries.append(DocEntry.from_report(report, _doc_hash(report, params), len(chunks), len(chunks) + len(pieces)))
+        headings = tuple(dict.fromkeys(c.section[0] for c in pieces))
+        first = len(chunks)
+        entries.append(DocEntry.from_report(report, _doc_hash(report, params), first, first + len(pieces), headings))
         chunks.extend(pieces)
 
     if not reports:

@@ -48,6 +48,10 @@ class DocEntry:
     place: tuple[str, ...] = ()
     cues: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = ()
+    headings: tuple[str, ...] = ()
+    """Its passages' top-level section labels, in order, once each: what rag.outline reads to tell
+    results from plans, kept here so an answer over 3,000 reports does not read all their passages
+    (an index built before has none: they are then read from the passages)."""
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> DocEntry:
@@ -55,11 +59,14 @@ class DocEntry:
         fields["place"] = tuple(d.get("place", ()))
         fields["cues"] = tuple((str(a), str(b)) for a, b in d.get("cues", ()))
         fields["warnings"] = tuple(d.get("warnings", ()))
+        fields["headings"] = tuple(d.get("headings", ()))
         return cls(**fields)
 
     @classmethod
-    def from_report(cls, report: Report, digest: str, first: int, last: int) -> DocEntry:
-        return cls(**report.metadata(), hash=digest, first=first, last=last)
+    def from_report(
+        cls, report: Report, digest: str, first: int, last: int, headings: tuple[str, ...] = ()
+    ) -> DocEntry:
+        return cls(**report.metadata(), hash=digest, first=first, last=last, headings=headings)
 
     def to_dict(self) -> dict[str, Any]:
         """What `rag reports --json` and /api/reports list per report."""
