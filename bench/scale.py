@@ -131,7 +131,7 @@ def recall_at_10(index: Path, questions: int = 150) -> float | None:
 
 
 PROBE = """
-import json, resource, statistics, sys, time
+import json, statistics, sys, time
 from rag.answer import ask
 from rag.retrieve import Retriever
 index, repeat = sys.argv[1], int(sys.argv[2])
@@ -146,7 +146,9 @@ for name, qs, fn in (("search", searches, lambda q: r.search(q, k=5)), ("lookup"
         for q in qs:
             r.clear_query_cache(); t = time.perf_counter(); fn(q); times.append((time.perf_counter() - t) * 1000)
     out[name] = [statistics.median(times), max(times)]
-out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a child started by this (large) benchmark
+# process reported the parent's peak (4.1 GB "serving" at 457k chunks; VmHWM 1.7 GB)
+out["rss_mb"] = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
 print(json.dumps(out))
 """
 

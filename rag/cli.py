@@ -1,4 +1,4 @@
-"""The `rag` command: build | search | ask | eval | serve. The only place that prints or exits.
+"""The `rag` command: build | search | ask | reports | eval | serve | mcp. The only place that prints or exits.
 
 Every RagError becomes one line `rag: <message>` on stderr and exit code 1; argparse usage
 errors exit 2. No traceback reaches a user for a mistake of theirs.
@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +22,23 @@ QUIET_SECONDS = 3.0
 
 DEFAULT_INDEX = Path("index")
 DEFAULT_SEEDS = Path("seeds")
+DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
+DEFAULT_THRESHOLDS = Path("eval/thresholds.toml")
+
+
+def _sample(checkout: Path, packaged: str) -> Path:
+    """A checkout's own file (seeds/, eval/…) where it is run from one, else the copy shipped in the
+    package (rag/samples/): an installed `rag` builds, asks and evaluates from any folder."""
+    if checkout.exists():
+        return checkout
+    return Path(str(resources.files("rag") / "samples" / packaged))
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rag", description="Cited answers over government annual reports.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    b = sub.add_parser("build", help="index report files or folders (default: seeds/)")
+    b = sub.add_parser("build", help="index report files or folders (default: seeds/, or the bundled samples)")
     b.add_argument("paths", nargs="*", type=Path, help="files or folders (.txt .md .html .htm .pdf .docx)")
     b.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index/)")
     b.add_argument(
@@ -70,13 +81,18 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="print one JSON object per report in a list")
 
     e = sub.add_parser("eval", help="run the question set: retrieval and answer metrics by kind")
-    e.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"))
+    e.add_argument(
+        "--questions", type=Path, help="question set (default: eval/questions.jsonl, or the samples' questions)"
+    )
     e.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     e.add_argument("--json", action="store_true", help="print the summary as JSON")
     e.add_argument("--check", action="store_true", help="exit 1 if a metric falls below its threshold")
-    e.add_argument("--thresholds", type=Path, default=Path("eval/thresholds.toml"))
+    e.add_argument("--thresholds", type=Path, help="default: eval/thresholds.toml, or the samples' thresholds")
     e.add_argument("--results", type=Path, default=Path("eval/results"), help="where results.json/.md go")
     e.add_argument("--compare", type=Path, metavar="OLD.json", help="list questions that changed pass/fail")
+
+    m = sub.add_parser("mcp", help="an MCP server over stdio (tools: search, ask, list_reports); extra rag[mcp]")
+    m.add_argument("--index", type=Path, default=DEFAULT_INDEX)
 
     v = sub.add_parser("serve", help="chat UI and JSON API in the browser (builds seeds/ first if needed)")
     v.add_argument("--index", type=Path, default=DEFAULT_INDEX)
@@ -110,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _eval(args)
         if args.command == "serve":
             return _serve(args)
+        if args.command == "mcp":
+            return _mcp(args)
     except RagError as exc:
         print(f"rag: {exc}", file=sys.stderr)
         return 1
@@ -123,7 +141,7 @@ def _build(args: argparse.Namespace) -> int:
     from rag.embedding import load_encoder
     from rag.store import BuildParams, build_index
 
-    paths = list(args.paths) or [DEFAULT_SEEDS]
+    paths = list(args.paths) or [_sample(DEFAULT_SEEDS, "reports")]
     encoder = load_encoder(args.model)
     result = build_index(
         paths,
@@ -246,8 +264,9 @@ def _eval(args: argparse.Namespace) -> int:
     from rag import evaluate as ev
     from rag.retrieve import Retriever
 
-    questions = ev.load_questions(args.questions)
-    thresholds = ev.load_thresholds(args.thresholds) if args.check else {}
+    questions = ev.load_questions(args.questions or _sample(DEFAULT_QUESTIONS, "questions.jsonl"))
+    limits = args.thresholds or _sample(DEFAULT_THRESHOLDS, "thresholds.toml")
+    thresholds = ev.load_thresholds(limits) if args.check else {}
     retriever = Retriever.open(args.index)
     results = ev.evaluate(retriever, questions)
     summary = ev.summarize(results)
@@ -273,16 +292,30 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    try:
+        from ui.server import serve
+    except ImportError as exc:  # an install without the UI extra: say so before building anything
+        print(f"rag: serve needs {exc.name}: pip install 'rag-annual-reports[ui]'", file=sys.stderr)
+        return 1
     if not (args.index / "manifest.json").exists():
         from rag.embedding import load_encoder
         from rag.store import build_index
 
-        print(f"rag: no index in {args.index}; building one of {DEFAULT_SEEDS}/ first", file=sys.stderr)
-        result = build_index([DEFAULT_SEEDS], args.index, encoder=load_encoder())
+        seeds = _sample(DEFAULT_SEEDS, "reports")
+        print(f"rag: no index in {args.index}; building one of {seeds} first", file=sys.stderr)
+        result = build_index([seeds], args.index, encoder=load_encoder())
         print(f"indexed {len(result.indexed)}, skipped {len(result.skipped)}")
-    from ui.server import serve
-
     serve(args.index, host=args.host, port=args.port)
+    return 0
+
+
+def _mcp(args: argparse.Namespace) -> int:
+    try:
+        from rag.integrations.mcp_server import serve
+    except ImportError as exc:  # an install without the MCP extra
+        print(f"rag: mcp needs {exc.name}: pip install 'rag-annual-reports[mcp]'", file=sys.stderr)
+        return 1
+    serve(args.index)  # stdout is the protocol's: nothing else may print there
     return 0
 
 
