@@ -18,6 +18,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -174,6 +175,19 @@ def measure(index: Path, repeat: int) -> dict[str, float | list[float]]:
     return figures
 
 
+def add_one(index: Path, report: Path) -> float:
+    """Wall seconds of `rag build --add REPORT` on the corpus (a new process: model load included)."""
+    with tempfile.TemporaryDirectory() as folder:
+        shutil.copy(report, folder)
+        t = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "rag.cli", "build", folder, "--add", "--index", str(index)],
+            capture_output=True,
+            check=True,
+        )
+        return time.perf_counter() - t
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--index", type=Path, required=True)
@@ -182,13 +196,19 @@ def main() -> None:
         "--reports", type=int, nargs="*", default=[10_000], help="corpora of this many reports (the source's copies)"
     )
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument(
+        "--add-report",
+        type=Path,
+        default=ROOT.parent / "shared" / "real-reports" / "docx-provinces-2025" / "2025年广东省政府工作报告.docx",
+        help="the report `rag build --add` adds to each corpus (timed: the delta segment, rag.store.delta)",
+    )
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="rag-scale-"))
     print(
         "| chunks | reports | dense | index MB | FAISS+BM25 build s | recall@10 | open s | cold `rag search` s | "
-        "serving RSS MB | search ms med/max | lookup ms med/max | which units ms med/max |"
+        "serving RSS MB | search ms med/max | lookup ms med/max | which units ms med/max | add one report s |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     import shutil
 
     source = json.loads((args.index / "manifest.json").read_text(encoding="utf-8"))["counts"]
@@ -200,6 +220,7 @@ def main() -> None:
         mb = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
         recall = recall_at_10(folder)
         f = measure(folder, args.repeat)
+        added = add_one(folder, args.add_report) if args.add_report.is_file() else None
 
         def mm(key: str, figures: dict[str, float | list[float]] = f) -> str:
             med, top = figures[key]  # type: ignore[misc]
@@ -208,7 +229,8 @@ def main() -> None:
         print(
             f"| {manifest['counts']['chunks']} | {manifest['counts']['documents']} | {manifest['dense']} | {mb:.0f} | "
             f"{seconds:.0f} | {'-' if recall is None else f'{recall:.3f}'} | {f['open_s']:.2f} | {f['cold_s']:.2f} | "
-            f"{f['rss_mb']:.0f} | {mm('search')} | {mm('lookup')} | {mm('which units')} |",
+            f"{f['rss_mb']:.0f} | {mm('search')} | {mm('lookup')} | {mm('which units')} | "
+            f"{'-' if added is None else f'{added:.1f}'} |",
             flush=True,
         )
         shutil.rmtree(folder, ignore_errors=True)

@@ -97,6 +97,10 @@ class DenseIndex:
         )
         return view
 
+    def scores(self, query: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """The cosine of every row with one normalised query, in row order (one matrix product)."""
+        return np.asarray(self.rows() @ query, dtype=np.float32)
+
     def save(self, path: Path) -> None:
         faiss.write_index(self._index, str(path))
 
@@ -106,3 +110,40 @@ class DenseIndex:
             return cls(faiss.read_index(str(path)))
         except (RuntimeError, OSError) as exc:
             raise IndexStateError(f"{path}: dense index is missing or corrupt; rebuild with `rag build`") from exc
+
+
+class JoinedDense:
+    """Segments of one index searched as one (the base and the delta of reports added since it was
+    built): rows numbered on, cosines comparable across segments, top-k merged by score."""
+
+    def __init__(self, parts: list[DenseIndex]) -> None:
+        self._parts = parts
+        self._starts = np.cumsum([0, *(p.size for p in parts)])
+
+    @property
+    def size(self) -> int:
+        return int(self._starts[-1])
+
+    @property
+    def dim(self) -> int:
+        return self._parts[0].dim
+
+    @property
+    def kind(self) -> str:
+        return self._parts[0].kind
+
+    @property
+    def settings(self) -> dict[str, int | str]:
+        return self._parts[0].settings
+
+    def search(
+        self, query: npt.NDArray[np.float32], k: int, allowed: npt.NDArray[np.bool_] | None = None
+    ) -> list[tuple[int, float]]:
+        found: list[tuple[int, float]] = []
+        for part, start in zip(self._parts, self._starts, strict=False):
+            mask = None if allowed is None else allowed[start : start + part.size]
+            found += [(r + int(start), s) for r, s in part.search(query, k, mask)]
+        return sorted(found, key=lambda rs: -rs[1])[:k]
+
+    def scores(self, query: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        return np.concatenate([p.scores(query) for p in self._parts])

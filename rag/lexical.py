@@ -53,11 +53,16 @@ class LexicalIndex:
     def search(
         self, tokens: Sequence[str], k: int, allowed: npt.NDArray[np.bool_] | None = None
     ) -> list[tuple[int, float]]:
-        s = self.scores(tokens)
-        if allowed is not None:
-            s = np.where(allowed, s, 0.0)
-        top = np.argsort(-s, kind="stable")[:k]
-        return [(int(i), float(s[i])) for i in top if s[i] > 0]
+        return _top(self.scores(tokens), k, allowed)
+
+    def token_scores(self, token: str, documents: int, frequency: int) -> npt.NDArray[np.float32]:
+        """One token's BM25 scores with its idf taken over `documents` rows of which `frequency` hold
+        it (the whole index, when this is one segment of it), instead of over this segment alone."""
+        if token not in self._model.vocab_dict or self.size == 0:
+            return np.zeros(self.size, dtype=np.float32)
+        own = np.asarray(self._model.get_scores([token]), dtype=np.float32)[: self.size]
+        idf = bm25s.scoring._select_idf_scorer(self._model.method)  # bm25s's own formula for its method
+        return own * np.float32(idf(frequency, documents) / idf(self.doc_freq(token), self.size))
 
     def save(self, folder: Path) -> None:
         self._model.save(str(folder), show_progress=False)
@@ -71,3 +76,39 @@ class LexicalIndex:
         except (OSError, ValueError, KeyError) as exc:
             raise IndexStateError(f"{folder}: lexical index is missing or corrupt; rebuild with `rag build`") from exc
         return cls(model, size)
+
+
+class JoinedLexical:
+    """Segments of one index (the base, and a delta of reports added since) scored as one. Each token's
+    idf is computed over all segments' rows, as Lucene takes collection statistics across segments at
+    query time; only the length normalisation stays per segment (each its own average length)."""
+
+    def __init__(self, parts: list[LexicalIndex]) -> None:
+        self._parts = parts
+
+    @property
+    def size(self) -> int:
+        return sum(p.size for p in self._parts)
+
+    def doc_freq(self, token: str) -> int:
+        return sum(p.doc_freq(token) for p in self._parts)
+
+    def scores(self, tokens: Sequence[str]) -> npt.NDArray[np.float32]:
+        total = np.zeros(self.size, dtype=np.float32)
+        for token in tokens:  # a repeated token counts again, as bm25s counts it
+            frequency = self.doc_freq(token)
+            if frequency:
+                total += np.concatenate([p.token_scores(token, self.size, frequency) for p in self._parts])
+        return total
+
+    def search(
+        self, tokens: Sequence[str], k: int, allowed: npt.NDArray[np.bool_] | None = None
+    ) -> list[tuple[int, float]]:
+        return _top(self.scores(tokens), k, allowed)
+
+
+def _top(scores: npt.NDArray[np.float32], k: int, allowed: npt.NDArray[np.bool_] | None) -> list[tuple[int, float]]:
+    if allowed is not None:
+        scores = np.where(allowed, scores, 0.0)
+    top = np.argsort(-scores, kind="stable")[:k]
+    return [(int(i), float(scores[i])) for i in top if scores[i] > 0]

@@ -317,7 +317,7 @@ class Retriever:
         depth = max(CANDIDATES, k * 3)
         named = self.units_in(query)
         dense_query = _dense_query(query, named)
-        cosine = np.asarray(self._dense.rows() @ self.query_vector(dense_query), dtype=np.float32)
+        cosine = self._dense.scores(self.query_vector(dense_query))
         bm25 = self._lexical.scores(self._segmenter.tokens(query))
         lex_weight = 1.0 if has_chinese(query) else LEXICAL_WEIGHT_NO_CHINESE
         spans = [self._doc_rows[doc_id] for doc_id in doc_ids]  # an unknown report fails here, not midway

@@ -34,8 +34,8 @@ from rag.ingest import (
 from rag.records import Answer, Chunk
 from rag.retrieve import Retriever
 from rag.store import build_index
-from rag.store.build import Progress
 from rag.store.guard import sibling
+from rag.store.segment import Progress
 from rag.text import has_chinese
 from rag.units import aliases
 

@@ -8,7 +8,15 @@ Imports only rag.records/errors/text/units.
 
 from __future__ import annotations
 
-from rag.ingest.corrections import METADATA_FILE, Correction, apply, beside, read_corrections, write_corrections
+from rag.ingest.corrections import (
+    METADATA_FILE,
+    Correction,
+    apply,
+    beside,
+    lookup,
+    read_corrections,
+    write_corrections,
+)
 from rag.ingest.formats import MAX_CHUNKS_PER_REPORT, MAX_FILE_BYTES, MAX_REPORT_CHARS, SUPPORTED
 from rag.ingest.kinds import KINDS, resolve_kind
 from rag.ingest.reading import doc_id_for, iter_report_files, load_report
@@ -26,6 +34,7 @@ __all__ = [
     "doc_id_for",
     "iter_report_files",
     "load_report",
+    "lookup",
     "read_corrections",
     "resolve_kind",
     "write_corrections",

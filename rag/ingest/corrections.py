@@ -12,6 +12,7 @@ import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from rag.errors import InputError
 from rag.ingest.kinds import KINDS, resolve_kind
@@ -91,7 +92,17 @@ def beside(paths: list[Path]) -> list[Path]:
     return found
 
 
-def lookup(report: Report, corrections: dict[str, Correction]) -> Correction | None:
+class Named(Protocol):
+    """What a correction is matched by: a report, or the manifest's entry for one."""
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def doc_id(self) -> str: ...
+
+
+def lookup(report: Named, corrections: dict[str, Correction]) -> Correction | None:
     source = report.source.replace("\\", "/")
     for key in (source, source.rsplit("/", 1)[-1], report.doc_id):
         if key in corrections:

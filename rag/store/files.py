@@ -6,6 +6,8 @@ index back at its path after a build was killed mid-swap.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import os
 import threading
@@ -17,9 +19,9 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
-from rag.dense import DenseIndex
+from rag.dense import DenseIndex, JoinedDense
 from rag.errors import IndexStateError
-from rag.lexical import LexicalIndex
+from rag.lexical import JoinedLexical, LexicalIndex
 from rag.records import REPORT_METADATA, Chunk, Report
 from rag.store.entries import FORMAT_VERSION, BuildParams, DocEntry
 from rag.store.guard import recover
@@ -35,7 +37,7 @@ class IndexFiles:
         self.folder = folder
         self._files: dict[str, BinaryIO] = {}
         self._fd_lock = threading.Lock()
-        self._sentences: tuple[int, int] | None = None  # (byte offset of row 0, floats per row)
+        self._sentences: dict[str, tuple[int, int]] = {}  # per segment: (byte offset of row 0, floats per row)
         self._spans: OrderedDict[int, tuple[int, list[list[int]]]] = OrderedDict()
         manifest_path = folder / "manifest.json"
         if not manifest_path.exists():
@@ -54,10 +56,19 @@ class IndexFiles:
                 f"{manifest_path}: index format {self.format}, this version reads "
                 f"{FORMAT_VERSION}; rebuild with `rag build`"
             )
-        try:
-            self._offsets = np.load(folder / "chunks.offsets.npy")
-        except (OSError, ValueError, EOFError) as exc:
-            raise IndexStateError(f"{folder}/chunks.offsets.npy: missing or corrupt; rebuild with `rag build`") from exc
+        # a segment is a folder of chunks, vectors and indexes: the base ("") and, after `--add` on a
+        # large index, "delta/" holding the reports added since (rag.store.delta)
+        self.segments: list[str] = [str(seg) for seg in self.manifest.get("segments", [""])]
+        offsets = []
+        for seg in self.segments:
+            try:
+                offsets.append(np.load(folder / seg / "chunks.offsets.npy"))
+            except (OSError, ValueError, EOFError) as exc:
+                raise IndexStateError(
+                    f"{folder / seg}/chunks.offsets.npy: missing or corrupt; rebuild with `rag build`"
+                ) from exc
+        self.segment_starts = [int(x) for x in np.cumsum([0, *(len(o) for o in offsets)])]
+        self._offsets = offsets[0] if len(offsets) == 1 else np.concatenate(offsets)
         self.size = int(self._offsets.shape[0])
         self._by_doc = {d.doc_id: d for d in self.documents}
         self._row_doc: list[DocEntry] = []
@@ -67,17 +78,36 @@ class IndexFiles:
             raise IndexStateError(f"{manifest_path}: chunk count does not match; rebuild with `rag build`")
         self._lock = threading.Lock()
 
-    def dense(self) -> DenseIndex:
-        dense = DenseIndex.load(self.folder / "dense.faiss")
-        if dense.size != self.size or dense.dim != self.dim:
-            raise IndexStateError(f"{self.folder}/dense.faiss: does not match the manifest; rebuild with `rag build`")
-        return dense
+    def dense(self) -> DenseIndex | JoinedDense:
+        parts = []
+        for seg, rows in zip(self.segments, self.segment_rows, strict=True):
+            part = DenseIndex.load(self.folder / seg / "dense.faiss")
+            if part.size != rows or part.dim != self.dim:
+                raise IndexStateError(
+                    f"{self.folder / seg}/dense.faiss: does not match the manifest; rebuild with `rag build`"
+                )
+            parts.append(part)
+        return parts[0] if len(parts) == 1 else JoinedDense(parts)
 
-    def lexical(self) -> LexicalIndex:
-        lexical = LexicalIndex.load(self.folder / "lexical")
-        if lexical.size != self.size:
-            raise IndexStateError(f"{self.folder}/lexical: does not match the manifest; rebuild with `rag build`")
-        return lexical
+    def lexical(self) -> LexicalIndex | JoinedLexical:
+        parts = []
+        for seg, rows in zip(self.segments, self.segment_rows, strict=True):
+            part = LexicalIndex.load(self.folder / seg / "lexical")
+            if part.size != rows:
+                raise IndexStateError(
+                    f"{self.folder / seg}/lexical: does not match the manifest; rebuild with `rag build`"
+                )
+            parts.append(part)
+        return parts[0] if len(parts) == 1 else JoinedLexical(parts)
+
+    @property
+    def segment_rows(self) -> list[int]:
+        return [b - a for a, b in itertools.pairwise(self.segment_starts)]
+
+    def segment_of(self, row: int) -> tuple[str, int]:
+        """(segment folder, row within it) of a row of the index."""
+        i = bisect.bisect_right(self.segment_starts, row) - 1
+        return self.segments[i], row - self.segment_starts[i]
 
     def doc(self, doc_id: str) -> DocEntry:
         return self._by_doc[doc_id]
@@ -117,9 +147,13 @@ class IndexFiles:
         return rec
 
     def _chunk_record(self, row: int) -> dict[str, Any]:
+        seg, local = self.segment_of(row)
         start = int(self._offsets[row])
-        size = int(self._offsets[row + 1]) - start if row + 1 < self.size else 65536
-        return self._record("chunks.jsonl", start, max(size, 1))
+        size = int(self._offsets[row + 1]) - start if local + 1 < self._rows_in(seg) else 65536
+        return self._record(f"{seg}chunks.jsonl", start, max(size, 1))
+
+    def _rows_in(self, seg: str) -> int:
+        return self.segment_rows[self.segments.index(seg)]
 
     def chunk(self, row: int) -> Chunk:
         rec = self._chunk_record(row)
@@ -145,37 +179,42 @@ class IndexFiles:
 
     def report(self, doc_id: str) -> Report:
         d = self._by_doc[doc_id]
-        rec = self._record("reports.jsonl", d.offset, 65536)
+        seg, _ = self.segment_of(min(d.first, self.size - 1))
+        rec = self._record(f"{seg}reports.jsonl", d.offset, 65536)
         fields = {name: getattr(d, name) for name in REPORT_METADATA}
         return Report(**fields, text=rec["text"])
 
     def reports(self) -> list[Report]:
         return [self.report(d.doc_id) for d in self.documents]
 
-    def vectors_by_key(self) -> dict[str, npt.NDArray[np.float32]]:
-        """Every chunk and sentence vector of this index by content key, for reuse by a rebuild."""
-        try:
-            vectors = np.load(self.folder / "vectors.npy")
-            sent_vectors = np.load(self.folder / "sentences.npy")
-            out: dict[str, npt.NDArray[np.float32]] = {}
-            with (self.folder / "chunks.jsonl").open("rb") as fh:
-                for row, line in enumerate(fh):
-                    rec = json.loads(line)
-                    out[rec["key"]] = vectors[row]
-                    for i, key in enumerate(rec["sent_keys"]):
-                        out[key] = sent_vectors[rec["sent_row"] + i]
-        except (OSError, ValueError, KeyError, IndexError, EOFError):
-            return {}  # nothing reusable; the rebuild embeds everything
+    def vectors_by_key(self, only: list[str] | None = None) -> dict[str, npt.NDArray[np.float32]]:
+        """Every chunk and sentence vector of this index (or of the segments `only`) by content key,
+        for reuse by a rebuild."""
+        out: dict[str, npt.NDArray[np.float32]] = {}
+        for seg in self.segments if only is None else only:
+            try:
+                vectors = np.load(self.folder / seg / "vectors.npy")
+                sent_vectors = np.load(self.folder / seg / "sentences.npy")
+                with (self.folder / seg / "chunks.jsonl").open("rb") as fh:
+                    for row, line in enumerate(fh):
+                        rec = json.loads(line)
+                        out[rec["key"]] = vectors[row]
+                        for i, key in enumerate(rec["sent_keys"]):
+                            out[key] = sent_vectors[rec["sent_row"] + i]
+            except (OSError, ValueError, KeyError, IndexError, EOFError):
+                continue  # nothing reusable there; the rebuild embeds it
         return out
 
-    def sentence_vectors(self) -> npt.NDArray[np.float32]:
-        """All sentence vectors (rows in chunk order), memory-mapped, for a rebuild's reuse and checks.
-        Answers read a chunk's rows with sentence_rows."""
+    def sentence_vectors(self, seg: str = "") -> npt.NDArray[np.float32]:
+        """A segment's sentence vectors (rows in chunk order), memory-mapped, for checks; answers read
+        a chunk's rows with sentences()."""
         try:
-            mapped: npt.NDArray[np.float32] = np.load(self.folder / "sentences.npy", mmap_mode="r")
+            mapped: npt.NDArray[np.float32] = np.load(self.folder / seg / "sentences.npy", mmap_mode="r")
             return mapped
         except (OSError, ValueError, EOFError) as exc:
-            raise IndexStateError(f"{self.folder}/sentences.npy: missing or corrupt; rebuild with `rag build`") from exc
+            raise IndexStateError(
+                f"{self.folder / seg}/sentences.npy: missing or corrupt; rebuild with `rag build`"
+            ) from exc
 
     def sentences(self, row: int) -> tuple[list[tuple[int, int]], npt.NDArray[np.float32]]:
         """(spans into the chunk text, their vectors) of one chunk. The vectors are read with one pread
@@ -187,8 +226,9 @@ class IndexFiles:
             kept = (rec["sent_row"], rec["sentences"])
         sent_row, listed = kept
         spans = [(int(a), int(b)) for a, b in listed]
-        if self._sentences is None:
-            with (self.folder / "sentences.npy").open("rb") as fh:
+        seg, _ = self.segment_of(row)
+        if seg not in self._sentences:
+            with (self.folder / seg / "sentences.npy").open("rb") as fh:
                 try:
                     version = np.lib.format.read_magic(fh)
                     shape, _, dtype = (
@@ -197,15 +237,19 @@ class IndexFiles:
                         else np.lib.format.read_array_header_2_0(fh)
                     )
                 except ValueError as exc:
-                    raise IndexStateError(f"{self.folder}/sentences.npy: corrupt; rebuild with `rag build`") from exc
+                    raise IndexStateError(
+                        f"{self.folder / seg}/sentences.npy: corrupt; rebuild with `rag build`"
+                    ) from exc
                 if dtype != np.float32 or len(shape) != 2:
-                    raise IndexStateError(f"{self.folder}/sentences.npy: corrupt; rebuild with `rag build`")
-                self._sentences = (fh.tell(), int(shape[1]))
-        start, dim = self._sentences
+                    raise IndexStateError(f"{self.folder / seg}/sentences.npy: corrupt; rebuild with `rag build`")
+                self._sentences[seg] = (fh.tell(), int(shape[1]))
+        start, dim = self._sentences[seg]
         width = 4 * dim
-        data = os.pread(self._fd("sentences.npy"), width * len(spans), start + width * int(sent_row))
+        data = os.pread(self._fd(f"{seg}sentences.npy"), width * len(spans), start + width * int(sent_row))
         if len(data) != width * len(spans):
-            raise IndexStateError(f"{self.folder}/sentences.npy: shorter than its records; rebuild with `rag build`")
+            raise IndexStateError(
+                f"{self.folder / seg}/sentences.npy: shorter than its records; rebuild with `rag build`"
+            )
         return spans, np.frombuffer(data, dtype=np.float32).reshape(len(spans), dim)
 
     def verify(self) -> list[Report]:
@@ -213,11 +257,14 @@ class IndexFiles:
         keeps must all be there, or the build would drop reports without a word."""
         self.dense()
         self.lexical()
-        vectors = self._array("vectors.npy")
-        if vectors.shape != (self.size, self.dim):
-            raise IndexStateError(f"{self.folder}/vectors.npy: does not match the manifest; rebuild with `rag build`")
-        if self.sentence_vectors().ndim != 2:
-            raise IndexStateError(f"{self.folder}/sentences.npy: corrupt; rebuild with `rag build`")
+        for seg, rows in zip(self.segments, self.segment_rows, strict=True):
+            vectors = self._array(f"{seg}vectors.npy")
+            if vectors.shape != (rows, self.dim):
+                raise IndexStateError(
+                    f"{self.folder / seg}/vectors.npy: does not match the manifest; rebuild with `rag build`"
+                )
+            if self.sentence_vectors(seg).ndim != 2:
+                raise IndexStateError(f"{self.folder / seg}/sentences.npy: corrupt; rebuild with `rag build`")
         try:
             return self.reports()
         except (KeyError, TypeError) as exc:
