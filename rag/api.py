@@ -26,6 +26,7 @@ class AskRequest(BaseModel):
     year: int | None = Field(default=None, ge=1900, le=2100)
     kind: str | None = Field(default=None, max_length=40)
     region: str | None = Field(default=None, max_length=60)
+    section: str | None = Field(default=None, max_length=20)
 
 
 class CorrectRequest(BaseModel):
@@ -92,13 +93,35 @@ def create_api(service: Service) -> FastAPI:
             None, max_length=40, description="kind of report, e.g. 法治政府建设年度报告 or 信息公开"
         ),
         region: str | None = Query(None, max_length=60, description="a division the unit lies in, e.g. 河源市"),
+        section: str | None = Query(
+            None,
+            max_length=20,
+            description="part of the report: 举措成效, 第一责任人履职, 存在不足, 下一年度安排, 其他",
+        ),
     ) -> dict[str, Any]:
-        return public(service.search(q, k, unit=unit, year=year, kind=kind, region=region))  # type: ignore[no-any-return]
+        found = service.search(q, k, unit=unit, year=year, kind=kind, region=region, section=section)
+        return public(found)  # type: ignore[no-any-return]
 
     @app.post("/api/ask")
     def ask(body: AskRequest) -> dict[str, Any]:
-        answer = service.ask(body.question, unit=body.unit, year=body.year, kind=body.kind, region=body.region)
+        answer = service.ask(
+            body.question, unit=body.unit, year=body.year, kind=body.kind, region=body.region, section=body.section
+        )
         return public(answer.to_dict())  # type: ignore[no-any-return]
+
+    @app.get("/api/ledger")
+    def ledger(
+        indicator: str | None = Query(None, max_length=60, description="indicator or a part of it, e.g. 调解成功率"),
+        unit: str | None = Query(None, max_length=100),
+        year: int | None = Query(None, ge=1900, le=2100),
+        kind: str | None = Query(None, max_length=40),
+    ) -> list[dict[str, Any]]:
+        return public(service.ledger(indicator=indicator, unit=unit, year=year, kind=kind))  # type: ignore[no-any-return]
+
+    @app.get("/api/outline")
+    def outline() -> list[dict[str, Any]]:
+        """The completeness matrix: each report's required parts (present / mentioned / missing)."""
+        return public(service.outline())  # type: ignore[no-any-return]
 
     @app.get("/api/reports")
     def reports() -> list[dict[str, Any]]:

@@ -1,4 +1,6 @@
-"""The `rag` command: build | search | ask | reports | eval | serve | mcp. The only place that prints or exits.
+"""The `rag` command: build | search | ask | reports | ledger | outline | eval | serve | mcp.
+
+The only place that prints or exits.
 
 Every RagError becomes one line `rag: <message>` on stderr and exit code 1; argparse usage
 errors exit 2. No traceback reaches a user for a mistake of theirs.
@@ -80,6 +82,21 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     r.add_argument("--json", action="store_true", help="print one JSON object per report in a list")
 
+    g = sub.add_parser("ledger", help="every figure of every report (the indicator ledger), filtered")
+    g.add_argument("--index", type=Path, default=DEFAULT_INDEX)
+    g.add_argument("--indicator", help="indicator name or part of it, e.g. 调解成功率 or 主动公开")
+    g.add_argument("--unit", help="unit name or short form, e.g. 霞山区")
+    g.add_argument("--year", type=int, help="year reported on")
+    g.add_argument("--kind", help="kind of report or a part of it (信息公开)")
+    out = g.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print the rows as a JSON list")
+    out.add_argument("--csv", action="store_true", help="print the rows as CSV")
+
+    o = sub.add_parser("outline", help="which reports have each required part (完整性): present, mentioned, missing")
+    o.add_argument("--index", type=Path, default=DEFAULT_INDEX)
+    o.add_argument("--kind", help="only this kind of report (the rules' parts are a 法治政府建设年度报告's)")
+    o.add_argument("--json", action="store_true", help="print one JSON object per report in a list")
+
     e = sub.add_parser("eval", help="run the question set: retrieval and answer metrics by kind")
     e.add_argument(
         "--questions", type=Path, help="question set (default: eval/questions.jsonl, or the samples' questions)"
@@ -103,6 +120,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _scope_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
+        "--section",
+        help="only this part of the reports: 举措成效, 第一责任人履职, 存在不足, 下一年度安排, 其他 (or a part: 不足)",
+    )
+    p.add_argument(
         "--kind",
         help="kind of report: 法治政府建设年度报告, 政府工作报告, 政府信息公开工作年度报告, … or a part (信息公开)",
     )
@@ -124,6 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _reports(args)
         if args.command == "eval":
             return _eval(args)
+        if args.command == "ledger":
+            return _ledger(args)
+        if args.command == "outline":
+            return _outline(args)
         if args.command == "serve":
             return _serve(args)
         if args.command == "mcp":
@@ -199,7 +224,9 @@ def _search(args: argparse.Namespace) -> int:
     from rag.retrieve import Retriever
 
     retriever = Retriever.open(args.index)
-    hits = retriever.search(args.query, k=args.k, unit=args.unit, year=args.year, kind=args.kind, region=args.region)
+    hits = retriever.search(
+        args.query, k=args.k, unit=args.unit, year=args.year, kind=args.kind, region=args.region, section=args.section
+    )
     if args.json:
         _print_json({"query": args.query, "hits": [h.to_dict() for h in hits]})
         return 0
@@ -219,7 +246,15 @@ def _ask(args: argparse.Namespace) -> int:
     from rag.retrieve import Retriever
 
     retriever = Retriever.open(args.index)
-    answer = ask(retriever, args.question, unit=args.unit, year=args.year, kind=args.kind, region=args.region)
+    answer = ask(
+        retriever,
+        args.question,
+        unit=args.unit,
+        year=args.year,
+        kind=args.kind,
+        region=args.region,
+        section=args.section,
+    )
     settings = None if args.no_generate else settings_from_env()
     if settings is not None:
         answer = rewrite(answer, settings)
@@ -257,6 +292,64 @@ def _reports(args: argparse.Namespace) -> int:
         for w in d["warnings"]:
             print(f"    warning: {w}")
     print(f"{len(docs)} reports in {args.index}")
+    return 0
+
+
+def _ledger(args: argparse.Namespace) -> int:
+    import csv
+
+    from rag.retrieve import filter_ledger
+    from rag.store import open_index
+
+    files = open_index(args.index)  # no encoder: the ledger is read, not searched
+    rows = filter_ledger(
+        files.ledger(),
+        [d.unit for d in files.documents],
+        indicator=args.indicator,
+        unit=args.unit,
+        year=args.year,
+        kind=args.kind,
+    )
+    if args.json:
+        _print_json([r.to_dict() for r in rows])
+    elif args.csv:
+        fields = list(rows[0].to_dict()) if rows else ["unit", "year", "indicator", "value", "measure", "span"]
+        writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(r.to_dict() for r in rows)
+    else:
+        for r in rows:
+            value = f"{r.value:.4f}".rstrip("0").rstrip(".")
+            after = r.qualifier in ("余", "多", "以上")
+            shown = f"{value}{r.qualifier}{r.measure}" if after else f"{r.qualifier}{value}{r.measure}"
+            print(f"{r.unit} · {r.year or '?'} · {r.indicator} · {shown}  “{r.span}”")
+        print(f"{len(rows)} figures")
+    return 0
+
+
+def _outline(args: argparse.Namespace) -> int:
+    from rag.errors import InputError
+    from rag.ingest import resolve_kind
+    from rag.outline import REQUIRED
+    from rag.store import open_index
+
+    rows = open_index(args.index).outline()
+    if args.kind:
+        kinds = resolve_kind(args.kind)
+        if not kinds:
+            raise InputError(f"--kind: '{args.kind}' is no kind of report")
+        rows = [r for r in rows if r.kind in kinds]
+    if args.json:
+        _print_json([r.to_dict() for r in rows])
+        return 0
+    mark = {"present": "✓", "mentioned": "~", "missing": "✗"}
+    print(" | ".join(["unit", "year", "kind", *REQUIRED, "published"]))
+    for r in rows:
+        parts = dict(r.parts)
+        when = f"{r.published or '?'}{' (late)' if r.late else ''}"
+        print(" | ".join([r.unit, str(r.year or "?"), r.kind, *(mark[parts[p]] for p in REQUIRED), when]))
+    complete = sum(r.complete for r in rows)
+    print(f"{complete} of {len(rows)} reports have every part (✓ a heading of its own, ~ only mentioned, ✗ missing)")
     return 0
 
 

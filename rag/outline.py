@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
 Role = Literal["result", "shortfall", "plan"]
 
@@ -75,3 +76,96 @@ def section_role(section: Sequence[str], year: int | None, part: Role | None = N
         if role is not None:
             return role
     return part or "result"
+
+
+CANONICAL = ("举措成效", "第一责任人履职", "存在不足", "下一年度安排", "其他")
+"""The parts the rules ask every 法治政府建设年度报告 for, and the rest; `--section` filters by them."""
+REQUIRED = CANONICAL[:4]
+FIRST_RESPONSIBLE = re.compile(r"第一责任人|主要负责人(?:履行|履职|推进)|党政主要负责人")
+"""Headings of the part on the leaders' own duty (三、党政主要负责人履行推进法治建设第一责任人职责情况)."""
+BY_ROLE: dict[Role, str] = {"result": "举措成效", "shortfall": "存在不足", "plan": "下一年度安排"}
+MENTIONED = {
+    "举措成效": re.compile(r"举措|成效|措施|做法"),
+    "第一责任人履职": re.compile(r"第一责任人"),
+    "存在不足": re.compile(r"存在的?(?:主要)?(?:问题|不足|困难)|不足之处|短板|差距"),
+    "下一年度安排": re.compile(r"下一步|下一年|明年|20\d\d年(?:工作)?(?:打算|安排|计划|思路)"),
+}
+"""Words by which a report speaks of a part it gives no heading of its own ("only mentioned")."""
+
+
+def canonical_parts(headings: Sequence[str], year: int | None) -> dict[str, str]:
+    """Each top-level heading of a report mapped to its canonical part (CANONICAL)."""
+    roles = part_roles(headings, year)
+    out: dict[str, str] = {}
+    for heading in headings:
+        if FIRST_RESPONSIBLE.search(heading):
+            out[heading] = "第一责任人履职"
+        elif not heading.strip() or NEUTRAL_HEADING.search(heading) or heading == "导语":
+            out[heading] = "其他"
+        else:
+            out[heading] = BY_ROLE[roles[heading]]
+    return out
+
+
+def canonical_section(section: Sequence[str], year: int | None, top: str) -> str:
+    """The canonical part of a section path: its innermost heading that says one ("（二）存在不足" under
+    the year's review is a shortfall), else `top`, its top-level part (canonical_parts)."""
+    for heading in reversed(section):
+        if FIRST_RESPONSIBLE.search(heading):
+            return "第一责任人履职"
+        role = heading_role(heading, year)
+        if role is not None:
+            return BY_ROLE[role]
+    return top
+
+
+def completeness(present: set[str], text: str) -> dict[str, str]:
+    """For each required part: "present" (a heading of its own, at any level: `present` holds the
+    parts the report's sections were mapped to), "mentioned" (the text speaks of it without one) or
+    "missing"."""
+    return {
+        part: "present" if part in present else "mentioned" if MENTIONED[part].search(text) else "missing"
+        for part in REQUIRED
+    }
+
+
+def published_late(published: str | None, year: int | None) -> bool | None:
+    """Published after 1 April of the year after the one reported (the rules' deadline); None if either
+    date is unknown."""
+    if not published or year is None or not re.match(r"\d{4}-\d\d-\d\d", published):
+        return None
+    return published[:10] > f"{year + 1}-04-01"
+
+
+@dataclass(frozen=True, slots=True)
+class OutlineRow:
+    """One report's row of the completeness matrix: each required part present, only mentioned or
+    missing, and whether it was published by the deadline (None: a date is unknown)."""
+
+    doc_id: str
+    unit: str
+    year: int | None
+    kind: str
+    published: str | None
+    late: bool | None
+    parts: tuple[tuple[str, str], ...]
+    headings: tuple[tuple[str, str], ...]
+    """(top-level heading, the canonical part it was mapped to), in reading order."""
+
+    @property
+    def complete(self) -> bool:
+        return all(status == "present" for _, status in self.parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What `rag outline --json` and /api/outline give per report."""
+        return {
+            "doc_id": self.doc_id,
+            "unit": self.unit,
+            "year": self.year,
+            "kind": self.kind,
+            "published": self.published,
+            "late": self.late,
+            "complete": self.complete,
+            "parts": dict(self.parts),
+            "headings": [{"heading": h, "part": p} for h, p in self.headings],
+        }

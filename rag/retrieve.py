@@ -23,7 +23,8 @@ from rag.embedding import Encoder, load_encoder
 from rag.errors import IndexStateError, InputError
 from rag.fusion import rrf, weighted_sum
 from rag.ingest import KINDS, resolve_kind
-from rag.outline import Role, part_roles, section_role
+from rag.ledger import LedgerRow, select
+from rag.outline import CANONICAL, OutlineRow, Role, part_roles, section_role
 from rag.records import Chunk, Hit, Report
 from rag.segmentation import Segmenter
 from rag.store import DocEntry, IndexFiles, open_index
@@ -48,15 +49,17 @@ Fusion = Literal["weighted", "rrf"]
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """The filters a user set: unit (full or short name), year reported, kind of report, region (河源市)."""
+    """The filters a user set: unit (full or short name), year reported, kind of report, region (河源市),
+    canonical part of the report (举措成效, 第一责任人履职, 存在不足, 下一年度安排, 其他; rag.outline)."""
 
     unit: str | None = None
     year: int | None = None
     kind: str | None = None
     region: str | None = None
+    section: str | None = None
 
     def kwargs(self) -> dict[str, Any]:
-        return {"unit": self.unit, "year": self.year, "kind": self.kind, "region": self.region}
+        return {"unit": self.unit, "year": self.year, "kind": self.kind, "region": self.region, "section": self.section}
 
 
 class Retriever:
@@ -73,6 +76,8 @@ class Retriever:
         self._query_cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._parts: dict[str, dict[str, Role]] = {}
+        self._ledger: list[LedgerRow] | None = None
+        self._sections: npt.NDArray[np.int8] | None = None
 
     @classmethod
     def open(cls, index_dir: str | Path, *, encoder: Encoder | None = None) -> Retriever:
@@ -107,6 +112,23 @@ class Retriever:
     @property
     def years(self) -> tuple[int, ...]:
         return tuple(sorted({d.year for d in self._files.documents if d.year is not None}))
+
+    def ledger(self) -> list[LedgerRow]:
+        """Every figure of every report (rag.ledger), read on first use and kept."""
+        with self._cache_lock:
+            if self._ledger is None:
+                self._ledger = self._files.ledger()
+            return self._ledger
+
+    def ledger_rows(
+        self, *, indicator: str | None = None, unit: str | None = None, year: int | None = None, kind: str | None = None
+    ) -> list[LedgerRow]:
+        """The ledger's rows a filter keeps (filter_ledger)."""
+        return filter_ledger(self.ledger(), self.units, indicator=indicator, unit=unit, year=year, kind=kind)
+
+    def outline(self) -> list[OutlineRow]:
+        """The completeness matrix (rag.outline): each report's required parts and its publication."""
+        return self._files.outline()
 
     def resolve_unit(self, name: str) -> list[str]:
         """The indexed units a name means (霞山区 -> 霞山区人民政府办公室); the longest alias wins."""
@@ -203,9 +225,10 @@ class Retriever:
         kind: str | None = None,
         region: str | None = None,
         doc_ids: Sequence[str] | None = None,
+        section: str | None = None,
     ) -> npt.NDArray[np.bool_] | None:
         """Row mask for the filters; InputError when a filter matches nothing that is indexed."""
-        if unit is None and year is None and kind is None and region is None and doc_ids is None:
+        if unit is None and year is None and kind is None and region is None and doc_ids is None and section is None:
             return None
         docs = list(self._files.documents)
         if unit is not None:
@@ -229,7 +252,19 @@ class Retriever:
         mask = np.zeros(self._files.size, dtype=bool)
         for d in docs:
             mask[d.first : d.last] = True
+        if section is not None:
+            mask &= self.section_rows(section)
         return mask
+
+    def section_rows(self, section: str) -> npt.NDArray[np.bool_]:
+        """Rows in the canonical part `section` names (its name or a part of it: 不足, 第一责任人)."""
+        codes = [i for i, name in enumerate(CANONICAL) if section.strip() and section.strip() in name]
+        if not codes:
+            raise InputError(f"--section: '{section}' is none of {'、'.join(CANONICAL)}")
+        with self._cache_lock:
+            if self._sections is None:
+                self._sections = self._files.sections()
+        return np.isin(self._sections, codes)
 
     def search(
         self,
@@ -241,6 +276,7 @@ class Retriever:
         kind: str | None = None,
         region: str | None = None,
         doc_ids: Sequence[str] | None = None,
+        section: str | None = None,
         mode: SearchMode = "hybrid",
         fusion: Fusion = "weighted",
     ) -> list[Hit]:
@@ -256,7 +292,7 @@ class Retriever:
             raise InputError(f"query: longer than {MAX_QUERY_CHARS} characters")
         if k < 1:
             raise InputError(f"k: must be at least 1, got {k}")
-        allowed = self.allowed_rows(unit=unit, year=year, kind=kind, region=region, doc_ids=doc_ids)
+        allowed = self.allowed_rows(unit=unit, year=year, kind=kind, region=region, doc_ids=doc_ids, section=section)
         if allowed is not None and not allowed.any():
             return []
         depth = max(CANDIDATES, k * 3)
@@ -305,7 +341,9 @@ class Retriever:
             for rank, (row, score) in enumerate(fused, start=1)
         ]
 
-    def search_each(self, query: str, doc_ids: Sequence[str], k: int = 5) -> Iterator[list[Hit]]:
+    def search_each(
+        self, query: str, doc_ids: Sequence[str], k: int = 5, *, section: str | None = None
+    ) -> Iterator[list[Hit]]:
         """search(query, k, doc_ids=[d]) for every report d, in one pass: every row is scored once
         (one matrix product, one BM25 pass), then each report's rows are ranked and fused as search()
         ranks them. Reading 400 reports costs one search, not 400 (each one a scan of the index).
@@ -321,17 +359,45 @@ class Retriever:
         bm25 = self._lexical.scores(self._segmenter.tokens(query))
         lex_weight = 1.0 if has_chinese(query) else LEXICAL_WEIGHT_NO_CHINESE
         spans = [self._doc_rows[doc_id] for doc_id in doc_ids]  # an unknown report fails here, not midway
+        inside = self.section_rows(section) if section is not None else None
 
         def each() -> Iterator[list[Hit]]:
             for first, last in spans:
                 rows = np.arange(first, last)
-                top = rows[np.argsort(-cosine[first:last], kind="stable")[:depth]]
+                if inside is not None:  # only the report's passages in that part
+                    rows = rows[inside[first:last]]
+                top = rows[np.argsort(-cosine[rows], kind="stable")[:depth]]
                 dense = [(int(r), float(cosine[r])) for r in top]
-                best = rows[np.argsort(-bm25[first:last], kind="stable")[:depth]]
+                best = rows[np.argsort(-bm25[rows], kind="stable")[:depth]]
                 lexical = [(int(r), float(bm25[r])) for r in best if bm25[r] > 0]
                 yield self._hits(self._weighted(dense, lexical, lex_weight, named)[:k], dense, lexical)
 
         return each()
+
+
+def filter_ledger(
+    rows: list[LedgerRow],
+    units: Sequence[str],
+    *,
+    indicator: str | None = None,
+    unit: str | None = None,
+    year: int | None = None,
+    kind: str | None = None,
+) -> list[LedgerRow]:
+    """Ledger rows by indicator (its name or a part of it, folded), unit (full or short name, among the
+    indexed `units`), year reported on and kind (or a part of it); a name that matches nothing indexed
+    is an InputError naming the field."""
+    wanted_units = None
+    if unit:
+        wanted_units = unit_names.resolve(unit, units)
+        if not wanted_units:
+            raise InputError(f"--unit: no indexed unit matches '{unit}'")
+    kinds = None
+    if kind:
+        kinds = resolve_kind(kind)
+        if not kinds:
+            raise InputError(f"--kind: '{kind}' is not a kind of report (kinds: {'、'.join(KINDS)})")
+    return select(rows, indicator=indicator, units=wanted_units, year=year, kinds=kinds)
 
 
 def _dense_query(query: str, named: list[str]) -> str:

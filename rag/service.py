@@ -105,8 +105,9 @@ class Service:
         year: int | None = None,
         kind: str | None = None,
         region: str | None = None,
+        section: str | None = None,
     ) -> dict[str, Any]:
-        hits = self._retriever.search(query, k=k, unit=unit, year=year, kind=kind, region=region)
+        hits = self._retriever.search(query, k=k, unit=unit, year=year, kind=kind, region=region, section=section)
         return {"query": query, "hits": [h.to_dict() for h in hits]}
 
     def ask(
@@ -117,9 +118,19 @@ class Service:
         year: int | None = None,
         kind: str | None = None,
         region: str | None = None,
+        section: str | None = None,
     ) -> Answer:
-        answer = ask(self._retriever, question, unit=unit, year=year, kind=kind, region=region)
+        answer = ask(self._retriever, question, unit=unit, year=year, kind=kind, region=region, section=section)
         return rewrite(answer, self._generator) if self._generator is not None else answer
+
+    def ledger(
+        self, *, indicator: str | None = None, unit: str | None = None, year: int | None = None, kind: str | None = None
+    ) -> list[dict[str, Any]]:
+        rows = self._retriever.ledger_rows(indicator=indicator, unit=unit, year=year, kind=kind)
+        return [r.to_dict() for r in rows]
+
+    def outline(self) -> list[dict[str, Any]]:
+        return [r.to_dict() for r in self._retriever.outline()]
 
     def reports(self) -> list[dict[str, Any]]:
         return [d.to_dict() for d in self._retriever.documents]

@@ -59,6 +59,7 @@ class TestDelta:
         chunks = r.chunks_of(added[0].stem)
         assert chunks and all(r.sentences(c) for c in chunks)
         assert r.report(added[0].stem).text  # its text is read from the delta's own reports file
+        assert {row.doc_id for row in r.ledger()} >= {added[0].stem, r.documents[0].doc_id}  # both ledgers
 
     def test_a_delta_index_answers_as_a_full_build_does(
         self, small_delta: None, split: tuple[Path, list[Path]], tmp_path: Path, retriever: Retriever, e5: OnnxE5Encoder

@@ -53,6 +53,8 @@ class TestMcp:
                     "list": await client.call_tool("ask", {"question": LIST}),
                     "search": await client.call_tool("search", {"query": "禁毒主题公园", "k": 3, "unit": "霞山区"}),
                     "reports": await client.call_tool("list_reports", {}),
+                    "ledger": await client.call_tool("ledger", {"indicator": "主动公开政府信息"}),
+                    "outline": await client.call_tool("outline", {}),
                     "bad unit": await client.call_tool("search", {"query": "禁毒", "unit": "不存在的单位"}),
                     "empty": await client.call_tool("ask", {"question": "  "}),
                 }
@@ -61,7 +63,7 @@ class TestMcp:
 
     def test_tools_are_listed_with_their_arguments(self, calls: dict[str, Any]) -> None:
         tools = calls["tools"]
-        assert set(tools) == {"search", "ask", "list_reports"}
+        assert set(tools) == {"search", "ask", "ledger", "outline", "list_reports"}
         assert {"query", "k", "unit", "year", "kind", "region"} <= set(tools["search"].input_schema["properties"])
         assert tools["ask"].input_schema["required"] == ["question"]
 
@@ -86,6 +88,16 @@ class TestMcp:
     def test_list_reports_is_the_clis_list(self, calls: dict[str, Any], seed_index: Path) -> None:
         listed = calls["reports"].structured_content["result"]
         assert listed == _cli_json("reports", "--index", str(seed_index)) and len(listed) == 5
+
+    def test_ledger_lists_every_reports_figure_of_an_indicator(
+        self, calls: dict[str, Any], retriever: Retriever
+    ) -> None:
+        rows = calls["ledger"].structured_content["result"]
+        assert rows == [r.to_dict() for r in retriever.ledger() if r.indicator == "主动公开政府信息"]
+        assert len({r["unit"] for r in rows}) >= 2
+
+    def test_outline_is_the_completeness_matrix(self, calls: dict[str, Any], retriever: Retriever) -> None:
+        assert calls["outline"].structured_content["result"] == [r.to_dict() for r in retriever.outline()]
 
     def test_a_users_mistake_is_a_one_line_tool_error(self, calls: dict[str, Any]) -> None:
         for name in ("bad unit", "empty"):

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from rag.answer import ask
@@ -107,7 +107,10 @@ def test_the_api_answers_json_to_anything_its_schema_admits_or_nearly(
         ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
         props = schema["components"]["schemas"][ref]["properties"]
         body = {k: data.draw(_value(v)) for k, v in props.items()}
-    r = httpx.request(method.upper(), f"{live_server[0]}{path}", params=params, json=body, timeout=120)
+    try:
+        r = httpx.request(method.upper(), f"{live_server[0]}{path}", params=params, json=body, timeout=120)
+    except httpx.InvalidURL:  # over 64 KB of query once encoded: the client refuses to send it, so no server test
+        reject()
     assert r.status_code < 500, (path, params, body, r.text[:300])
     payload = r.json()
     if r.status_code >= 400:

@@ -20,6 +20,7 @@ from rag.errors import RagError
 from rag.ingest import KINDS, SUPPORTED
 from rag.records import Answer
 from rag.service import Service
+from ui.review import review_tabs
 
 ALL_UNITS = "全部单位"
 ALL_YEARS = "全部年度"
@@ -187,6 +188,8 @@ def build_app(service: Service) -> gr.Blocks:
                     fix_kind = gr.Dropdown([KEEP, *KINDS], value=KEEP, label="类型", elem_id="fix-kind")
                 save = gr.Button("保存更正", elem_id="save-fix")
                 fix_status = gr.Markdown(elem_id="fix-status")
+
+        review_tabs(service)
 
         def respond(
             text: str, history: list[dict[str, Any]], unit: str, year: str, kind: str, previous: str

@@ -50,6 +50,7 @@ def ask(
     year: int | None = None,
     kind: str | None = None,
     region: str | None = None,
+    section: str | None = None,
     segmenter: Segmenter | None = None,
     glossary: Glossary | None = None,
     limits: Thresholds | None = None,
@@ -61,7 +62,7 @@ def ask(
     if not question:
         raise InputError("question: must not be empty")
     ctx = Context(retriever, question, segmenter or retriever.segmenter, glossary or default_glossary(), limits)
-    scope = Scope(unit, year, kind, region)
+    scope = Scope(unit, year, kind, region, section)
     retriever.allowed_rows(**scope.kwargs())  # validates the filters before any work
     if ctx.a.unknown_places and not retriever.units_in(question):
         return unanswerable(

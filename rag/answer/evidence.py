@@ -208,6 +208,7 @@ def with_question_scope(ctx: Context, scope: Scope) -> Scope:
         scope.year if scope.year is not None else year,
         scope.kind or qs.kind,
         scope.region or (_region_named(ctx) if scope.unit is None else None),
+        scope.section,
     )
 
 
@@ -240,7 +241,7 @@ def in_scope(ctx: Context, scope: Scope) -> list[DocEntry]:
     return [
         d
         for d in ctx.retriever.documents
-        if (allowed is None or allowed[d.first]) and ctx.a.scope.admits_level(d.level)
+        if (allowed is None or allowed[d.first : d.last].any()) and ctx.a.scope.admits_level(d.level)
     ]
 
 
@@ -270,7 +271,7 @@ def evidence_by_report(retriever: Retriever, question: str) -> list[tuple[str, s
 def per_report(ctx: Context, scope: Scope) -> list[tuple[str, str, list[Evidence]]]:
     """(doc_id, unit, evidence best first) for every report in scope: the whole corpus, not a top-k."""
     docs = in_scope(ctx, scope)
-    found = ctx.retriever.search_each(ctx.question, [d.doc_id for d in docs], k=PER_REPORT_DEPTH)
+    found = ctx.retriever.search_each(ctx.question, [d.doc_id for d in docs], k=PER_REPORT_DEPTH, section=scope.section)
     # a report whose passages hold none of the question's terms has no sentence with any coverage, so
     # none that answers, qualifies or is shown to check: it is silent without judging each sentence
     # (at 6,660 reports this is most of them, and most of the time)

@@ -38,7 +38,16 @@ DELTA_MIN_BASE = 5_000
 DELTA_MAX_SHARE = 0.10
 """The delta's share of the base's rows past which the add is a full rebuild, which merges it: its
 BM25 length normalisation and its exact (flat) FAISS search stay cheap and close to a full build's."""
-BASE_FILES = ("chunks.jsonl", "chunks.offsets.npy", "reports.jsonl", "vectors.npy", "sentences.npy", "dense.faiss")
+BASE_FILES = (
+    "chunks.jsonl",
+    "chunks.offsets.npy",
+    "reports.jsonl",
+    "vectors.npy",
+    "sentences.npy",
+    "dense.faiss",
+    "ledger.jsonl",
+    "sections.npy",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,9 @@ import orjson
 
 from rag.dense import DenseIndex, JoinedDense
 from rag.errors import IndexStateError
+from rag.ledger import LedgerRow
 from rag.lexical import JoinedLexical, LexicalIndex
+from rag.outline import CANONICAL, OutlineRow, canonical_parts, completeness, published_late
 from rag.records import REPORT_METADATA, Chunk, Report
 from rag.store.entries import FORMAT_VERSION, BuildParams, DocEntry
 from rag.store.guard import recover
@@ -186,6 +188,57 @@ class IndexFiles:
 
     def reports(self) -> list[Report]:
         return [self.report(d.doc_id) for d in self.documents]
+
+    def sections(self) -> npt.NDArray[np.int8]:
+        """Each row's canonical part of its report (rag.outline.CANONICAL index)."""
+        parts = []
+        for seg, rows in zip(self.segments, self.segment_rows, strict=True):
+            path = self.folder / seg / "sections.npy"
+            try:
+                codes = np.load(path)
+            except FileNotFoundError as exc:
+                raise IndexStateError(f"{self.folder}: built without sections; rebuild it with `rag build`") from exc
+            except (OSError, ValueError, EOFError) as exc:
+                raise IndexStateError(f"{path}: corrupt; rebuild with `rag build`") from exc
+            if codes.shape != (rows,):
+                raise IndexStateError(f"{path}: does not match the manifest; rebuild with `rag build`")
+            parts.append(codes)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def outline(self) -> list[OutlineRow]:
+        """The completeness matrix: every report's required parts (rag.outline), read from the parts
+        its passages were mapped to at build time and, for a part without a heading, its text."""
+        codes = self.sections()
+        rows = []
+        for d in self.documents:
+            present = {CANONICAL[int(c)] for c in np.unique(codes[d.first : d.last])}
+            rows.append(
+                OutlineRow(
+                    doc_id=d.doc_id,
+                    unit=d.unit,
+                    year=d.year,
+                    kind=d.kind,
+                    published=d.published,
+                    late=published_late(d.published, d.year),
+                    parts=tuple(completeness(present, self.report(d.doc_id).text).items()),
+                    headings=tuple(canonical_parts(list(d.headings), d.year).items()),
+                )
+            )
+        return rows
+
+    def ledger(self) -> list[LedgerRow]:
+        """Every figure of every report (rag.ledger), read from each segment's ledger.jsonl."""
+        rows: list[LedgerRow] = []
+        for seg in self.segments:
+            path = self.folder / seg / "ledger.jsonl"
+            if not path.exists():
+                raise IndexStateError(f"{self.folder}: built without a ledger; rebuild it with `rag build`")
+            try:
+                with path.open("rb") as fh:
+                    rows += [LedgerRow(**orjson.loads(line)) for line in fh]
+            except (OSError, ValueError, TypeError) as exc:
+                raise IndexStateError(f"{path}: corrupt; rebuild with `rag build`") from exc
+        return rows
 
     def vectors_by_key(self, only: list[str] | None = None) -> dict[str, npt.NDArray[np.float32]]:
         """Every chunk and sentence vector of this index (or of the segments `only`) by content key,

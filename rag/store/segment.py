@@ -7,12 +7,13 @@ base's files, which it links instead of rewriting (rag.store.delta).
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,10 @@ from rag.dense import DenseIndex
 from rag.embedding import Encoder, SpanEncoder
 from rag.errors import InputError
 from rag.ingest import MAX_CHUNKS_PER_REPORT
+from rag.ledger import LedgerRow
+from rag.ledger import extract as extract_ledger
 from rag.lexical import LexicalIndex
+from rag.outline import CANONICAL, canonical_parts, canonical_section
 from rag.records import Chunk, Report
 from rag.segmentation import Segmenter
 from rag.store.entries import BuildParams, DocEntry
@@ -66,6 +70,9 @@ class Segment:
     embedded: int
     sentences_embedded: int
     seconds_embedding: float
+    ledger: list[LedgerRow]
+    sections: npt.NDArray[np.int8]
+    """Each chunk's canonical part of its report (rag.outline.CANONICAL index), for `--section`."""
 
 
 def indexed_text(chunk: Chunk, *, prefix_sections: bool = True) -> str:
@@ -86,6 +93,16 @@ def doc_hash(report: Report, params: BuildParams) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
 
+def _ledger(report: Report, pieces: list[Chunk]) -> list[LedgerRow]:
+    """The report's figures, each with the section of the passage it stands in."""
+    starts = [c.start for c in pieces]
+    rows = []
+    for row in extract_ledger(report):
+        at = bisect.bisect_right(starts, row.start) - 1
+        rows.append(replace(row, section=pieces[at].section_path) if at >= 0 else row)
+    return rows
+
+
 def make_segment(
     reports: Sequence[Report],
     *,
@@ -103,6 +120,8 @@ def make_segment(
     chunks: list[Chunk] = []
     entries: list[DocEntry] = []
     kept: list[Report] = []
+    ledger: list[LedgerRow] = []
+    sections: list[int] = []
     for report in reports:
         pieces = chunk_report(report, max_tokens=params.max_tokens, count_tokens=counter)
         if len(pieces) > MAX_CHUNKS_PER_REPORT and report.doc_id in new_ids:
@@ -114,6 +133,9 @@ def make_segment(
         first = first_row + len(chunks)
         entries.append(DocEntry.from_report(report, doc_hash(report, params), first, first + len(pieces), headings))
         chunks.extend(pieces)
+        ledger += _ledger(report, pieces)
+        parts = canonical_parts(headings, report.year)
+        sections += [CANONICAL.index(canonical_section(c.section, report.year, parts[c.section[0]])) for c in pieces]
 
     texts = [indexed_text(c, prefix_sections=params.prefix_sections) for c in chunks]
     keys = [content_key(encoder.id, t) for t in texts]
@@ -143,6 +165,8 @@ def make_segment(
     lexical = LexicalIndex.build([segmenter.tokens(t) for t in texts])
     dense = DenseIndex.build(vectors, hnsw_threshold=params.hnsw_threshold)
     return Segment(
+        ledger=ledger,
+        sections=np.asarray(sections, dtype=np.int8),
         entries=entries,
         reports=kept,
         chunks=chunks,
@@ -250,9 +274,13 @@ def write_segment(folder: Path, seg: Segment) -> list[dict[str, Any]]:
     np.save(folder / "chunks.offsets.npy", np.asarray(chunk_offsets, dtype=np.int64))
     np.save(folder / "vectors.npy", seg.vectors)
     np.save(folder / "sentences.npy", seg.sentences.vectors)
+    np.save(folder / "sections.npy", seg.sections)
     seg.dense.save(folder / "dense.faiss")
     (folder / "lexical").mkdir()
     seg.lexical.save(folder / "lexical")
+    with (folder / "ledger.jsonl").open("wb") as fh:
+        for row in seg.ledger:
+            fh.write(json.dumps(row.to_dict(), ensure_ascii=False).encode() + b"\n")
     return [asdict(e) | {"offset": o} for e, o in zip(seg.entries, offsets, strict=True)]
 
 

@@ -67,14 +67,14 @@ def test_reviewer_asks_reads_sources_uploads_and_asks_again(browser, live_server
     page.locator("#value-chart").wait_for(state="visible", timeout=60_000)
     assert "73" in page.locator("#value-table").inner_text()
 
-    page.get_by_role("tab", name="报告").click()
+    page.get_by_role("tab", name="报告", exact=True).click()
     report = write_report(tmp_path, "测试区报告.txt", SMALL_REPORT)
     page.locator("#upload input[type=file]").set_input_files(str(report))
     page.locator("#add-reports").click()
     page.get_by_text("已加入索引 1 份").wait_for(timeout=120_000)
     assert "测试区人民政府办公室" in page.locator("#reports").inner_text()
 
-    page.get_by_role("tab", name="问答").click()
+    page.get_by_role("tab", name="问答", exact=True).click()
     ask(page, "测试区主动公开了多少条政府信息?")
     page.get_by_text("1234条").first.wait_for(timeout=60_000)
     page.screenshot(path=str(ARTIFACTS / "ui-upload.png"), full_page=True)
@@ -90,7 +90,7 @@ def test_reviewer_uploads_a_nameless_report_and_corrects_its_unit(browser, live_
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     page.goto(live_server[0] + "/", wait_until="load")
     page.locator("#kind-filter").wait_for(timeout=60_000)  # the kind filter sits beside unit and year
-    page.get_by_role("tab", name="报告").click()
+    page.get_by_role("tab", name="报告", exact=True).click()
     page.locator("#upload input[type=file]").set_input_files(str(upload))
     page.locator("#add-reports").click()
     page.get_by_text("请核对 下载(5).txt：unit: no unit in the text").wait_for(timeout=120_000)
@@ -108,3 +108,25 @@ def test_reviewer_uploads_a_nameless_report_and_corrects_its_unit(browser, live_
     assert "平利县人民政府" in table and "reports.csv" in table
     page.screenshot(path=str(ARTIFACTS / "ui-correct.png"), full_page=True)
     assert any(d["unit"] == "平利县人民政府" and d["cues"]["unit"] == "reports.csv" for d in live_server[1].reports())
+
+
+def test_reviewer_reads_the_ledger_and_the_completeness_matrix(browser, live_server) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    page.goto(live_server[0] + "/", wait_until="load")
+    page.locator("#question textarea").wait_for(timeout=60_000)
+
+    page.get_by_role("tab", name="指标台账").click()
+    page.locator("#ledger-indicator textarea").fill("发布政府信息")  # folded to 主动公开政府信息
+    page.locator("#ledger-show").click()
+    page.locator("#ledger-chart").wait_for(state="visible", timeout=60_000)
+    table = page.locator("#ledger-table").inner_text()
+    assert "3522" in table and "3576" in table and "霞山区人民政府办公室" in table
+    assert "区政府门户网站累计发布政府信息3522篇" in table  # every value with its verbatim span
+    assert re.search(r"共 \d+ 个数字", page.locator("#ledger-status").inner_text())
+
+    page.get_by_role("tab", name="报告完整性").click()
+    page.get_by_text("份各部分齐全").wait_for(timeout=60_000)
+    matrix = page.locator("#outline-table").inner_text()
+    assert "✓ 有" in matrix and "~ 仅提及" in matrix and "河东区政府办公室" in matrix
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "ui-outline.png"), full_page=True)

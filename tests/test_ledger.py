@@ -1,0 +1,123 @@
+"""Issue 15, part 1: the indicator ledger. Its precision and recall against the hand-labelled figures
+(eval/ledger_labels.jsonl, written before the extractor) are a gate here; eval/ledger.py prints them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rag.ledger import extract, select
+from rag.records import Report
+from rag.retrieve import Retriever
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+def _report(text: str) -> Report:
+    return Report(doc_id="t", unit="测试区司法局", year=2024, title="", published=None, source="t.txt", text=text)
+
+
+def _rows(text: str) -> list[tuple[str, float, str, str]]:
+    return [(r.indicator, r.value, r.measure, r.qualifier) for r in extract(_report(text))]
+
+
+class TestExtraction:
+    def test_a_compound_sentence_gives_one_row_per_figure(self) -> None:
+        rows = _rows("行政复议案件受理率、办结率均达100%。")
+        assert [(r[0], r[1], r[2], r[3]) for r in rows] == [
+            ("行政复议案件受理率", 100.0, "%", "均为"),
+            ("办结率", 100.0, "%", "均为"),
+        ]
+
+    def test_values_are_normalised(self) -> None:
+        assert _rows("主动公开政府信息4.37万条。") == [("主动公开政府信息", 43700.0, "条", "")]
+        assert _rows("全年调处矛盾纠纷１２３宗，调处成功率达百分之百。") == [
+            ("调解矛盾纠纷", 123.0, "宗", ""),
+            ("调解成功率", 100.0, "%", "达"),
+        ]
+        assert _rows("发布政府信息10369余条，培训法律明白人300人以上。") == [
+            ("主动公开政府信息", 10369.0, "条", "余"),
+            ("法律明白人", 300.0, "人", "以上"),
+        ]
+
+    def test_years_codes_titles_and_slogans_are_not_figures(self) -> None:
+        text = (
+            "2024年，我局树牢“四个意识”，严格落实中央八项规定，学习《党政机关厉行节约反对浪费条例》，"
+            "依据〔2024〕5号文，第二批试点。"
+        )
+        assert _rows(text) == []
+
+    def test_a_tables_cells_take_its_declared_unit(self) -> None:
+        text = (
+            "收入支出决算总表单位：万元\n一、一般公共预算财政拨款收入 2,940.05 一、一般公共服务支出 2,106.66\n"
+            "合计 6.20。"
+        )
+        rows = extract(_report(text))
+        assert [(r.indicator, r.value, r.measure, r.table) for r in rows] == [
+            ("一般公共预算财政拨款收入", 29400500.0, "元", True),
+            ("一般公共服务支出", 21066600.0, "元", True),
+            ("合计", 62000.0, "元", True),
+        ]
+
+    def test_every_span_is_the_reports_own_text(self, retriever: Retriever) -> None:
+        rows = retriever.ledger()
+        assert len(rows) > 100
+        for r in rows:
+            assert retriever.report(r.doc_id).text[r.start : r.end] == r.span
+            assert r.section  # the passage's section it stands in
+
+    def test_select_folds_the_indicator_asked(self, retriever: Retriever) -> None:
+        rows = select(retriever.ledger(), indicator="发布政府信息")  # folded to 主动公开政府信息
+        assert {r.unit for r in rows} >= {"霞山区人民政府办公室", "源城区人民政府办公室"}
+        assert all(r.indicator == "主动公开政府信息" for r in rows)
+
+
+def test_precision_and_recall_against_the_labels() -> None:
+    """Labels of files outside this checkout (../shared/real-reports) count where that folder exists."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "eval" / "ledger.py")], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    table = {
+        line.split("|")[1].strip(): line.split("|")[2:-1]
+        for line in done.stdout.splitlines()
+        if line.startswith("| ") and not line.startswith("| files")
+    }
+    labels, _, _, precision, recall = (c.strip() for c in table["all"])
+    assert int(labels) >= (600 if SHARED.is_dir() else 130)
+    assert float(precision) >= 0.95 and float(recall) >= 0.90, done.stdout
+
+
+def test_rag_ledger_filters_and_prints_json_and_csv(seed_index: Path) -> None:
+    def rag(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "rag.cli", "ledger", "--index", str(seed_index), *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+        )
+
+    rows = json.loads(rag("--unit", "霞山区", "--json").stdout)
+    assert rows and {r["unit"] for r in rows} == {"霞山区人民政府办公室"}
+    assert {"unit", "year", "kind", "indicator", "value", "measure", "span", "source"} <= set(rows[0])
+    csv_out = rag("--indicator", "主动公开政府信息", "--csv").stdout.splitlines()
+    assert csv_out[0].startswith("doc_id,unit,year") and len(csv_out) >= 4
+    bad = rag("--unit", "不存在的单位")
+    assert bad.returncode == 1 and bad.stderr.strip().count("\n") == 0
+
+
+@pytest.mark.parametrize("kind", ["法治", "信息公开"])
+def test_kind_filter(seed_index: Path, kind: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "ledger", "--index", str(seed_index), "--kind", kind, "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    assert all(kind in r["kind"] for r in json.loads(done.stdout))

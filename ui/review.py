@@ -1,0 +1,129 @@
+"""The reviewer's tables: the indicator ledger (every figure of every report, filtered, sortable, charted
+per indicator) and the completeness matrix (which report lacks a part the rules ask for, which came late).
+
+Imports rag (service) only. Both read what the HTTP API's /api/ledger and /api/outline return.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from rag.errors import RagError
+from rag.outline import REQUIRED
+from rag.quantities import same_measure
+from rag.service import Service
+
+ANY = "全部"
+LEDGER_COLUMNS = ["单位", "年度", "指标", "数值", "量词", "限定", "原文", "章节", "文件"]
+MARK = {"present": "✓ 有", "mentioned": "~ 仅提及", "missing": "✗ 缺"}
+
+
+def ledger_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """One line per figure, each with its verbatim span and where it stands (the citation)."""
+    return pd.DataFrame(
+        [
+            [
+                r["unit"],
+                r["year"],
+                r["indicator"],
+                r["value"],
+                r["measure"],
+                r["qualifier"],
+                r["span"],
+                r["section"],
+                Path(r["source"]).name,
+            ]
+            for r in rows
+        ],
+        columns=LEDGER_COLUMNS,
+    )
+
+
+def chart_frame(rows: list[dict[str, Any]]) -> pd.DataFrame | None:
+    """Values to chart when the rows are one indicator counted in one measure (条 and 篇 count the same
+    documents): per unit and year, so a unit's years side by side show how it changed."""
+    if not rows or len({r["indicator"] for r in rows}) != 1:
+        return None
+    if not all(same_measure(r["measure"], rows[0]["measure"]) for r in rows):
+        return None
+    return pd.DataFrame([[f"{r['unit']}·{r['year'] or '?'}", r["value"]] for r in rows], columns=["单位·年度", "数值"])
+
+
+def outline_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    columns = ["单位", "年度", "类型", *REQUIRED, "发布日期", "是否逾期"]
+    late = {True: "逾期", False: "按时", None: "未知"}
+    return pd.DataFrame(
+        [
+            [
+                r["unit"],
+                r["year"],
+                r["kind"],
+                *(MARK[r["parts"][p]] for p in REQUIRED),
+                r["published"] or "",
+                late[r["late"]],
+            ]
+            for r in rows
+        ],
+        columns=columns,
+    )
+
+
+def review_tabs(service: Service) -> None:
+    """The two tabs, inside the caller's gr.Blocks."""
+    with gr.Tab("指标台账"):
+        gr.Markdown("报告中陈述的每一个数字（指标、数值、原文）。选定一个指标可按单位与年度作图；点击表头排序。")
+        with gr.Row():
+            indicator = gr.Textbox(
+                label="指标（或其一部分）", placeholder="例如：主动公开政府信息", elem_id="ledger-indicator"
+            )
+            unit = gr.Dropdown([ANY, *service.retriever.units], value=ANY, label="单位", elem_id="ledger-unit")
+            year = gr.Dropdown(
+                [ANY, *[str(y) for y in service.retriever.years]], value=ANY, label="年度", elem_id="ledger-year"
+            )
+            show = gr.Button("查询", variant="primary", elem_id="ledger-show")
+        status = gr.Markdown(elem_id="ledger-status")
+        table = gr.Dataframe(interactive=False, wrap=True, elem_id="ledger-table")
+        chart = gr.BarPlot(
+            visible=False, x="单位·年度", y="数值", y_lim=[0, None], label="按单位与年度", elem_id="ledger-chart"
+        )
+
+        def query(text: str, who: str, when: str) -> tuple[Any, ...]:
+            try:
+                rows = service.ledger(
+                    indicator=(text or "").strip() or None,
+                    unit=None if who in (None, ANY) else who,
+                    year=None if when in (None, ANY) else int(when),
+                )
+            except RagError as exc:
+                return f"⚠️ {exc}", gr.update(), gr.update(visible=False)
+            plot = chart_frame(rows)
+            chart_update = gr.update(value=plot, visible=True) if plot is not None else gr.update(visible=False)
+            return f"共 {len(rows)} 个数字", ledger_frame(rows), chart_update
+
+        show.click(query, [indicator, unit, year], [status, table, chart])
+        indicator.submit(query, [indicator, unit, year], [status, table, chart])
+
+    with gr.Tab("报告完整性") as outline_tab:
+        gr.Markdown(
+            "每份报告是否具备规定的部分（举措成效、第一责任人履职、存在不足、下一年度安排）："
+            "✓ 有专门章节，~ 仅在正文中提及，✗ 缺。法治政府建设年度报告应于次年4月1日前公开。"
+        )
+        refresh = gr.Button("刷新", elem_id="outline-refresh")
+        summary = gr.Markdown(elem_id="outline-summary")
+        matrix = gr.Dataframe(interactive=False, wrap=True, elem_id="outline-table")
+
+        def load() -> tuple[Any, ...]:
+            try:
+                rows = service.outline()
+            except RagError as exc:
+                return f"⚠️ {exc}", gr.update()
+            complete = sum(r["complete"] for r in rows)
+            late = sum(bool(r["late"]) for r in rows)
+            return f"{len(rows)} 份报告：{complete} 份各部分齐全，{late} 份逾期公开。", outline_frame(rows)
+
+        refresh.click(load, [], [summary, matrix])
+        outline_tab.select(load, [], [summary, matrix])
