@@ -78,6 +78,7 @@ class Retriever:
         self._parts: dict[str, dict[str, Role]] = {}
         self._ledger: list[LedgerRow] | None = None
         self._sections: npt.NDArray[np.int8] | None = None
+        self._ledger_by_doc: dict[str, list[LedgerRow]] | None = None
 
     @classmethod
     def open(cls, index_dir: str | Path, *, encoder: Encoder | None = None) -> Retriever:
@@ -119,6 +120,33 @@ class Retriever:
             if self._ledger is None:
                 self._ledger = self._files.ledger()
             return self._ledger
+
+    def ledger_of(self, doc_id: str) -> list[LedgerRow]:
+        """One report's ledger rows; none for an index built without a ledger (answers then rely on
+        retrieval alone, as before)."""
+        with self._cache_lock:
+            if self._ledger_by_doc is None:
+                try:
+                    rows = self._ledger if self._ledger is not None else self._files.ledger()
+                except IndexStateError:
+                    rows = []
+                by_doc: dict[str, list[LedgerRow]] = {}
+                for r in rows:
+                    by_doc.setdefault(r.doc_id, []).append(r)
+                self._ledger_by_doc = by_doc
+            return self._ledger_by_doc.get(doc_id, [])
+
+    def chunk_at(self, doc_id: str, offset: int) -> Chunk:
+        """The passage of a report that holds a character offset of its text (a ledger row's span)."""
+        first, last = self._doc_rows[doc_id]
+        lo, hi = first, last - 1
+        while lo < hi:  # the last passage starting at or before the offset
+            mid = (lo + hi + 1) // 2
+            if self._files.chunk(mid).start <= offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        return self._files.chunk(lo)
 
     def ledger_rows(
         self, *, indicator: str | None = None, unit: str | None = None, year: int | None = None, kind: str | None = None

@@ -17,7 +17,7 @@ import numpy.typing as npt
 from rag.judge import Judge, Thresholds, Verdict, llm, thresholds, universal
 from rag.judge.numbers import asks_plan
 from rag.judge.universal import Universal
-from rag.quantities import quantities_in
+from rag.quantities import quantities_in, same_measure
 from rag.question import Glossary, Term, analyse
 from rag.records import Answer, Chunk, Citation, Hit
 from rag.retrieve import Retriever, Scope
@@ -34,6 +34,14 @@ LOOKUP_DEPTH = 8
 PER_REPORT_DEPTH = 6
 MAX_QUOTE = 160
 """Characters above which a quote is cut down to the clauses that carry the evidence."""
+OPS = {
+    ">=": lambda a, b: a >= b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    "<": lambda a, b: a < b,
+    "==": lambda a, b: abs(a - b) < 1e-9,
+}
+"""A constraint's comparison, for the ledger's values (the judge re-reads the sentence itself)."""
 CLAUSE = re.compile(r"[^,，;；]+[,，;；]?")
 
 
@@ -275,10 +283,33 @@ def per_report(ctx: Context, scope: Scope) -> list[tuple[str, str, list[Evidence
     # a report whose passages hold none of the question's terms has no sentence with any coverage, so
     # none that answers, qualifies or is shown to check: it is silent without judging each sentence
     # (at 6,660 reports this is most of them, and most of the time)
-    return [
-        (d.doc_id, d.unit, ctx.evidence(hits, lean=True) if ctx.mentions_a_term(hits) else [])
-        for d, hits in zip(docs, found, strict=True)
-    ]
+    out = []
+    for d, hits in zip(docs, found, strict=True):
+        hits = hits + _ledger_hits(ctx, d.doc_id, hits)
+        out.append((d.doc_id, d.unit, ctx.evidence(hits, lean=True) if ctx.mentions_a_term(hits) else []))
+    return out
+
+
+def _ledger_hits(ctx: Context, doc_id: str, hits: Sequence[Hit]) -> list[Hit]:
+    """The ledger first: for a question that sets a number ("调解成功率达到100%"), the passages of the
+    report holding a figure that meets it, in a sentence naming the question's terms, wherever they
+    rank. The six passages retrieved per report can miss a figure stated once in a long report; the
+    judge then reads these passages like the retrieved ones, so a figure qualifies on the same rules."""
+    if not ctx.a.constraints:
+        return []
+    known = {h.chunk.chunk_id for h in hits}
+    extra: dict[str, Hit] = {}
+    for row in ctx.retriever.ledger_of(doc_id):
+        if not all(same_measure(row.measure, c.measure) and OPS[c.op](row.value, c.value) for c in ctx.a.constraints):
+            continue  # cheap first: the figure's own value and measure
+        chunk = ctx.retriever.chunk_at(doc_id, row.start)
+        if chunk.chunk_id in known or chunk.chunk_id in extra:
+            continue
+        at = row.start - chunk.start
+        sentence = next((chunk.text[a:b] for a, b, _ in ctx.retriever.sentences(chunk) if a <= at < b), row.span)
+        if ctx.judge.may_cover(sentence) and ctx.judge.meets(sentence):
+            extra[chunk.chunk_id] = Hit(chunk=chunk, score=0.0, rank=len(hits) + len(extra) + 1)
+    return list(extra.values())
 
 
 def coverage_line(
