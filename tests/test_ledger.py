@@ -139,3 +139,21 @@ class TestLedgerFirst:
         assert "成功率达100%" in hit.chunk.text
         plain = Context(retriever, "哪些单位开展了法律明白人培训?", retriever.segmenter, default_glossary())
         assert _ledger_hits(plain, town.doc_id, []) == []  # no number asked: retrieval alone
+
+
+class TestFiguresCheckedAgainstEachOther:
+    def test_a_rate_is_checked_against_the_counts_it_is_made_of(self) -> None:
+        from rag.ledger.checks import rate_checks
+
+        (agree,) = rate_checks("共排查调处各类矛盾纠纷81宗,调解成功81宗,成功率达100%。")
+        assert agree.consistent and agree.describe() == "成功率100%：81/81 = 100.0% ✓"
+        (clash,) = rate_checks("受理行政复议案件100件，办结95件，办结率达98%。")
+        assert not clash.consistent and "不符" in clash.describe()
+        assert rate_checks("受理100件，办结95件，群众满意率98%。") == []  # a rate of something else
+        assert rate_checks("处理215宗,办结27宗,解决825宗,办结率均达100%。") == []  # its counts not beside it
+
+    def test_a_list_answer_notes_the_check_of_a_cited_rate(self, retriever: Retriever) -> None:
+        from rag.answer import ask
+
+        answer = ask(retriever, "哪些单位矛盾纠纷调解成功率达到100%?")
+        assert "核对 河源市源城区埔前镇人民政府：成功率100%：81/81 = 100.0% ✓" in answer.notices

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from rag.answer.evidence import Citations, Context, Evidence, coverage_line, per_report, unanswerable
+from rag.answer.evidence import Citations, Context, Evidence, coverage_line, figure_checks, per_report, unanswerable
 from rag.quantities import Quantity, same_measure
 from rag.question import Term
 from rag.records import Answer
@@ -115,6 +115,7 @@ def compare(ctx: Context, scope: Scope) -> Answer:
         citations=tuple(cites.items),
         units=tuple(r[0] for r in rows),
         values=tuple((n, q.value, q.measure) for n, q, _ in rows),
+        notices=figure_checks([(n, e) for n, _, e in rows]),
     )
 
 

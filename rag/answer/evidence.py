@@ -17,6 +17,7 @@ import numpy.typing as npt
 from rag.judge import Judge, Thresholds, Verdict, llm, thresholds, universal
 from rag.judge.numbers import asks_plan
 from rag.judge.universal import Universal
+from rag.ledger.checks import rate_checks
 from rag.quantities import quantities_in, same_measure
 from rag.question import Glossary, Term, analyse
 from rag.records import Answer, Chunk, Citation, Hit
@@ -310,6 +311,15 @@ def _ledger_hits(ctx: Context, doc_id: str, hits: Sequence[Hit]) -> list[Hit]:
         if ctx.judge.may_cover(sentence) and ctx.judge.meets(sentence):
             extra[chunk.chunk_id] = Hit(chunk=chunk, score=0.0, rank=len(hits) + len(extra) + 1)
     return list(extra.values())
+
+
+def figure_checks(cited: Sequence[tuple[str, Evidence]]) -> tuple[str, ...]:
+    """Notices for the rates the cited sentences give beside their own counts (rag.ledger.checks):
+    ✓ when they agree, flagged when they do not; quoted in the answer's notices, not its lines."""
+    out = []
+    for unit, e in cited:
+        out += [f"核对 {unit}：{check.describe()}" for check in rate_checks(e.verdict.quote)]
+    return tuple(dict.fromkeys(out))
 
 
 def coverage_line(

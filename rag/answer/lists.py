@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.answer.evidence import Citations, Context, Evidence, coverage_line, per_report, unanswerable
+from rag.answer.evidence import Citations, Context, Evidence, coverage_line, figure_checks, per_report, unanswerable
 from rag.records import Answer
 from rag.retrieve import Scope
 
@@ -72,5 +72,5 @@ def aggregate(ctx: Context, scope: Scope) -> Answer:
         citations=tuple(cites.items),
         units=tuple(names),
         candidates=tuple(n for n, _ in related),
-        notices=(notice,) if notice else (),
+        notices=((notice,) if notice else ()) + figure_checks(qualified + related),
     )
