@@ -116,3 +116,16 @@ class TestDelta:
         build_index([base], index, encoder=e5)
         build_index(added, index, encoder=e5, add=True)
         assert "segments" not in _manifest(index)
+
+
+def test_re_adding_a_report_the_base_holds_writes_nothing(
+    small_delta: None, split: tuple[Path, list[Path]], tmp_path: Path, e5: OnnxE5Encoder
+) -> None:
+    base, _ = split
+    index = tmp_path / "index"
+    build_index([base], index, encoder=e5)
+    manifest_before = (index / "manifest.json").stat().st_ino
+    again = build_index([sorted(base.glob("*.txt"))[0]], index, encoder=e5, add=True)
+    assert (index / "manifest.json").stat().st_ino == manifest_before  # the folder was not swapped
+    assert again.documents == 4 and again.embedded == 0
+    assert "segments" not in _manifest(index)

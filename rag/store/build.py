@@ -229,17 +229,18 @@ def _build(
     return _result(seg, draft, len(seg.entries), len(seg.chunks), started)
 
 
-def _result(seg: Segment, draft: _Draft, documents: int, chunks: int, started: float) -> BuildResult:
+def _result(seg: Segment | None, draft: _Draft, documents: int, chunks: int, started: float) -> BuildResult:
+    """What a build did; `seg` None: nothing was written (every report given was indexed already)."""
     return BuildResult(
         warnings=tuple((r.source, w) for r in draft.reports for w in r.warnings),
-        sentences_embedded=seg.sentences_embedded,
+        sentences_embedded=seg.sentences_embedded if seg else 0,
         documents=documents,
         chunks=chunks,
-        embedded=seg.embedded,
-        reused=len(seg.chunks) - seg.embedded,
+        embedded=seg.embedded if seg else 0,
+        reused=len(seg.chunks) - seg.embedded if seg else 0,
         skipped=tuple(draft.skipped),
         indexed=tuple(r.doc_id for r in draft.reports),
-        seconds_embedding=seg.seconds_embedding,
+        seconds_embedding=seg.seconds_embedding if seg else 0.0,
         seconds_total=time.perf_counter() - started,
     )
 

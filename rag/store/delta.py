@@ -52,7 +52,8 @@ BASE_FILES = (
 
 @dataclass(frozen=True, slots=True)
 class Added:
-    segment: Segment
+    segment: Segment | None
+    """None when every report given is already in the base, unchanged: nothing is written."""
     documents: int
     chunks: int
 
@@ -89,6 +90,8 @@ def add_as_delta(
             return None  # a report of the base changed: only a full build replaces it
     if _corrects_the_base(previous, corrections, base_docs):
         return None
+    if not fresh and not _changed(previous, corrections):
+        return Added(None, len(previous.documents), previous.size)  # re-adding what is indexed: no rebuild
     fresh_ids = {r.doc_id for r in fresh}
     delta_docs = [d for d in previous.documents if d.doc_id not in base_by_id and d.doc_id not in fresh_ids]
     try:
@@ -133,6 +136,15 @@ def _base_intact(previous: IndexFiles) -> bool:
         and lexical_rows == rows
         and all((folder / name).is_file() for name in BASE_FILES)
     )
+
+
+def _changed(previous: IndexFiles, corrections: dict[str, Correction]) -> bool:
+    table = previous.folder / METADATA_FILE
+    try:
+        stored = read_corrections(table) if table.exists() else {}
+    except InputError:
+        return True
+    return stored != corrections
 
 
 def _corrects_the_base(previous: IndexFiles, corrections: dict[str, Correction], base_docs: list[DocEntry]) -> bool:
