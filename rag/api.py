@@ -6,10 +6,13 @@ names the field and never echoes the raw input; a RagError is a 400, never a 500
 
 from __future__ import annotations
 
-from pathlib import PurePath
-from typing import Any
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path, PurePath
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, File, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -130,6 +133,25 @@ def create_api(service: Service) -> FastAPI:
     @app.post("/api/reports/correct")
     def correct(body: CorrectRequest) -> dict[str, Any]:
         return public(service.correct(body.report, unit=body.unit, year=body.year, kind=body.kind))  # type: ignore[no-any-return]
+
+    @app.post("/api/reports/upload")
+    def upload(files: Annotated[list[UploadFile], File(description="report files")]) -> dict[str, Any]:
+        """Index uploaded reports into the open index, as the UI's upload does (only they are embedded);
+        with a shared engine they are searchable through every app server at once."""
+        staging = Path(tempfile.mkdtemp(prefix="rag-api-"))
+        try:
+            staged = []
+            for n, f in enumerate(files):
+                dest = staging / str(n)
+                dest.mkdir()
+                path = dest / "upload"
+                with path.open("wb") as out:
+                    shutil.copyfileobj(f.file, out)
+                staged.append((f.filename or "upload", path))
+            outcome = service.add_uploads(staged)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return public(asdict(outcome))  # type: ignore[no-any-return]
 
     @app.api_route(
         "/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"], include_in_schema=False

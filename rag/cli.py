@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="index report files or folders (default: seeds/, or the bundled samples)")
     b.add_argument("paths", nargs="*", type=Path, help="files or folders (.txt .md .html .htm .pdf .docx)")
-    b.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index/)")
+    _where(b)
     b.add_argument(
         "--model", default="e5-small", help="encoder: e5-small (default) or sentence-transformers:<name-or-path>"
     )
@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("search", help="hybrid search over the index")
     s.add_argument("query")
-    s.add_argument("--index", type=Path, default=DEFAULT_INDEX)
+    _where(s)
     s.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
     s.add_argument("--unit", help="unit name or short form, e.g. 霞山区")
     s.add_argument("--year", type=int, help="year reported on, e.g. 2024 (a 2025年政府工作报告 reviews 2024)")
@@ -67,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("ask", help="a cited answer (lookup, which-units list, comparison, or not found)")
     a.add_argument("question")
-    a.add_argument("--index", type=Path, default=DEFAULT_INDEX)
+    _where(a)
     a.add_argument("--unit", help="only this unit's reports")
     a.add_argument("--year", type=int, help="only reports on this year")
     _scope_arguments(a)
@@ -79,11 +79,11 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     r = sub.add_parser("reports", help="list the indexed reports: unit, year, kind, place, the cue behind each")
-    r.add_argument("--index", type=Path, default=DEFAULT_INDEX)
+    _where(r)
     r.add_argument("--json", action="store_true", help="print one JSON object per report in a list")
 
     g = sub.add_parser("ledger", help="every figure of every report (the indicator ledger), filtered")
-    g.add_argument("--index", type=Path, default=DEFAULT_INDEX)
+    _where(g)
     g.add_argument("--indicator", help="indicator name or part of it, e.g. 调解成功率 or 主动公开")
     g.add_argument("--unit", help="unit name or short form, e.g. 霞山区")
     g.add_argument("--year", type=int, help="year reported on")
@@ -93,7 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     out.add_argument("--csv", action="store_true", help="print the rows as CSV")
 
     o = sub.add_parser("outline", help="which reports have each required part (完整性): present, mentioned, missing")
-    o.add_argument("--index", type=Path, default=DEFAULT_INDEX)
+    _where(o)
     o.add_argument("--kind", help="only this kind of report (the rules' parts are a 法治政府建设年度报告's)")
     o.add_argument("--json", action="store_true", help="print one JSON object per report in a list")
 
@@ -101,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--questions", type=Path, help="question set (default: eval/questions.jsonl, or the samples' questions)"
     )
-    e.add_argument("--index", type=Path, default=DEFAULT_INDEX)
+    _where(e)
     e.add_argument("--json", action="store_true", help="print the summary as JSON")
     e.add_argument("--check", action="store_true", help="exit 1 if a metric falls below its threshold")
     e.add_argument("--thresholds", type=Path, help="default: eval/thresholds.toml, or the samples' thresholds")
@@ -109,13 +109,27 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--compare", type=Path, metavar="OLD.json", help="list questions that changed pass/fail")
 
     m = sub.add_parser("mcp", help="an MCP server over stdio (tools: search, ask, list_reports); extra rag[mcp]")
-    m.add_argument("--index", type=Path, default=DEFAULT_INDEX)
+    _where(m)
+
+    x = sub.add_parser("remove", help="take reports out of the index (by doc_id, as `rag reports --json` lists)")
+    x.add_argument("doc_ids", nargs="+", metavar="DOC_ID")
+    _where(x)
 
     v = sub.add_parser("serve", help="chat UI and JSON API in the browser (builds seeds/ first if needed)")
-    v.add_argument("--index", type=Path, default=DEFAULT_INDEX)
+    _where(v)
     v.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     v.add_argument("--port", type=int, default=7860)
     return p
+
+
+def _where(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index/)")
+    p.add_argument(
+        "--backend",
+        metavar="URL",
+        help="an index in OceanBase instead of a folder: oceanbase://user@host:port/db "
+        "(default: [backend] url of ./rag.toml, if any; password in RAG_OCEANBASE_PASSWORD)",
+    )
 
 
 def _scope_arguments(p: argparse.ArgumentParser) -> None:
@@ -135,6 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
+        from rag.backends import configured
+
+        args.index = args.backend or configured() or args.index
         if args.command == "build":
             return _build(args)
         if args.command == "search":
@@ -153,6 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args)
         if args.command == "mcp":
             return _mcp(args)
+        if args.command == "remove":
+            return _remove(args)
     except RagError as exc:
         print(f"rag: {exc}", file=sys.stderr)
         return 1
@@ -163,12 +182,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from rag.backends import build, shown
     from rag.embedding import load_encoder
-    from rag.store import BuildParams, build_index
+    from rag.store import BuildParams
 
     paths = list(args.paths) or [_sample(DEFAULT_SEEDS, "reports")]
     encoder = load_encoder(args.model)
-    result = build_index(
+    result = build(
         paths,
         args.index,
         encoder=encoder,
@@ -183,7 +203,7 @@ def _build(args: argparse.Namespace) -> int:
         print(f"rag: {source}: {warning}", file=sys.stderr)
     print(
         f"indexed {len(result.indexed)}, skipped {len(result.skipped)} "
-        f"({result.documents} reports, {result.chunks} chunks in {args.index}; "
+        f"({result.documents} reports, {result.chunks} chunks in {shown(args.index)}; "
         f"embedded {result.embedded}, reused {result.reused}; {result.seconds_total:.1f}s)"
     )
     return 1 if args.strict and result.skipped else 0
@@ -274,9 +294,9 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _reports(args: argparse.Namespace) -> int:
-    from rag.store import open_index
+    from rag.backends import open_reader, shown
 
-    docs = [d.to_dict() for d in open_index(args.index).documents]
+    docs = [d.to_dict() for d in open_reader(args.index).documents]
     if args.json:
         _print_json(docs)
         return 0
@@ -291,17 +311,17 @@ def _reports(args: argparse.Namespace) -> int:
         )
         for w in d["warnings"]:
             print(f"    warning: {w}")
-    print(f"{len(docs)} reports in {args.index}")
+    print(f"{len(docs)} reports in {shown(args.index)}")
     return 0
 
 
 def _ledger(args: argparse.Namespace) -> int:
     import csv
 
+    from rag.backends import open_reader
     from rag.retrieve import filter_ledger
-    from rag.store import open_index
 
-    files = open_index(args.index)  # no encoder: the ledger is read, not searched
+    files = open_reader(args.index)  # no encoder: the ledger is read, not searched
     rows = filter_ledger(
         files.ledger(),
         [d.unit for d in files.documents],
@@ -328,12 +348,12 @@ def _ledger(args: argparse.Namespace) -> int:
 
 
 def _outline(args: argparse.Namespace) -> int:
+    from rag.backends import open_reader
     from rag.errors import InputError
     from rag.ingest import resolve_kind
     from rag.outline import REQUIRED
-    from rag.store import open_index
 
-    rows = open_index(args.index).outline()
+    rows = open_reader(args.index).outline()
     if args.kind:
         kinds = resolve_kind(args.kind)
         if not kinds:
@@ -390,13 +410,15 @@ def _serve(args: argparse.Namespace) -> int:
     except ImportError as exc:  # an install without the UI extra: say so before building anything
         print(f"rag: serve needs {exc.name}: pip install 'rag-annual-reports[ui]'", file=sys.stderr)
         return 1
-    if not (args.index / "manifest.json").exists():
+    from rag.backends import has_index, shown
+
+    if not has_index(args.index):
+        from rag.backends import build
         from rag.embedding import load_encoder
-        from rag.store import build_index
 
         seeds = _sample(DEFAULT_SEEDS, "reports")
-        print(f"rag: no index in {args.index}; building one of {seeds} first", file=sys.stderr)
-        result = build_index([seeds], args.index, encoder=load_encoder())
+        print(f"rag: no index in {shown(args.index)}; building one of {seeds} first", file=sys.stderr)
+        result = build([seeds], args.index, encoder=load_encoder())
         print(f"indexed {len(result.indexed)}, skipped {len(result.skipped)}")
     serve(args.index, host=args.host, port=args.port)
     return 0
@@ -409,6 +431,17 @@ def _mcp(args: argparse.Namespace) -> int:
         print(f"rag: mcp needs {exc.name}: pip install 'rag-annual-reports[mcp]'", file=sys.stderr)
         return 1
     serve(args.index)  # stdout is the protocol's: nothing else may print there
+    return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    from rag.backends import build, open_reader, shown
+    from rag.embedding import load_encoder
+
+    reader = open_reader(args.index)  # the encoder it was built with: what is kept is not embedded again
+    encoder = load_encoder(reader.encoder_id)
+    result = build([], args.index, encoder=encoder, params=reader.params, remove=args.doc_ids, progress=_progress())
+    print(f"removed {len(args.doc_ids)} ({result.documents} reports, {result.chunks} chunks in {shown(args.index)})")
     return 0
 
 

@@ -11,7 +11,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import faiss
@@ -19,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from rag import units as unit_names
+from rag.backends import Location, open_reader
 from rag.embedding import Encoder, load_encoder
 from rag.errors import IndexStateError, InputError
 from rag.fusion import rrf, weighted_sum
@@ -27,7 +27,8 @@ from rag.ledger import LedgerRow, select
 from rag.outline import CANONICAL, OutlineRow, Role, part_roles, section_role
 from rag.records import Chunk, Hit, Report
 from rag.segmentation import Segmenter
-from rag.store import DocEntry, IndexFiles, open_index
+from rag.store import DocEntry
+from rag.store.protocol import IndexReader
 from rag.text import has_chinese
 from rag.units import in_region
 
@@ -65,7 +66,7 @@ class Scope:
 class Retriever:
     """Open once, search many times; safe to share between threads (no mutable state per query)."""
 
-    def __init__(self, files: IndexFiles, encoder: Encoder) -> None:
+    def __init__(self, files: IndexReader, encoder: Encoder) -> None:
         self._files = files
         self._encoder = encoder
         self._dense = files.dense()
@@ -81,22 +82,28 @@ class Retriever:
         self._ledger_by_doc: dict[str, list[LedgerRow]] | None = None
 
     @classmethod
-    def open(cls, index_dir: str | Path, *, encoder: Encoder | None = None) -> Retriever:
-        """Raises IndexStateError when the folder is no index or was built with another encoder."""
+    def open(cls, index_dir: Location, *, encoder: Encoder | None = None) -> Retriever:
+        """A folder or an engine URL (rag.backends). Raises IndexStateError when there is no index or it
+        was built with another encoder."""
         faiss.omp_set_num_threads(1)  # one query at a time: OpenMP start-up costs more than it saves
-        files = open_index(Path(index_dir))
+        files = open_reader(index_dir)
         if encoder is None:
             encoder = load_encoder(files.encoder_id)
         if encoder.id != files.encoder_id or encoder.dim != files.dim:
             raise IndexStateError(
-                f"{Path(index_dir) / 'manifest.json'}: built with {files.encoder_id}/{files.dim}, "
+                f"{files.describe()}: built with {files.encoder_id}/{files.dim}, "
                 f"asked for {encoder.id}/{encoder.dim}; rebuild with `rag build --model ...`"
             )
         return cls(files, encoder)
 
     @property
-    def folder(self) -> Path:
-        return self._files.folder
+    def location(self) -> str:
+        """Where the index is: its folder, or the engine's URL without a password."""
+        return self._files.describe()
+
+    def stale(self) -> bool:
+        """Another process changed the index since it was opened (two app servers on one engine)."""
+        return self._files.stale()
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -243,7 +250,7 @@ class Retriever:
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         first, last = self._doc_rows[doc_id]
-        return [self._files.chunk(r) for r in range(first, last)]
+        return self._files.chunks(range(first, last))
 
     def allowed_rows(
         self,
@@ -358,15 +365,16 @@ class Retriever:
     ) -> list[Hit]:
         dense_by_row = dict(dense)
         lex_by_row = dict(lexical)
+        chunks = self._files.chunks([row for row, _ in fused])  # one read for all of them
         return [
             Hit(
-                chunk=self._files.chunk(row),
+                chunk=chunk,
                 score=score,
                 rank=rank,
                 dense_score=dense_by_row.get(row),
                 lexical_score=lex_by_row.get(row),
             )
-            for rank, (row, score) in enumerate(fused, start=1)
+            for rank, ((row, score), chunk) in enumerate(zip(fused, chunks, strict=True), start=1)
         ]
 
     def search_each(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 import threading
 import uuid
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.answer import ask
+from rag.backends import Location, build, corrections, corrections_table, is_engine
 from rag.embedding import Encoder
 from rag.errors import InputError
 from rag.generate import GeneratorSettings, rewrite
@@ -33,7 +35,6 @@ from rag.ingest import (
 )
 from rag.records import Answer, Chunk
 from rag.retrieve import Retriever
-from rag.store import build_index
 from rag.store.guard import sibling
 from rag.store.segment import Progress
 from rag.text import has_chinese
@@ -80,20 +81,28 @@ def _free_name(name: str, taken: set[str], ids: set[str]) -> str:
 class Service:
     def __init__(
         self,
-        index_dir: Path,
+        index_dir: Location,
         *,
         encoder: Encoder | None = None,
         generator: GeneratorSettings | None = None,
         max_upload_bytes: int = MAX_UPLOAD_BYTES,
     ) -> None:
-        self.index_dir = Path(index_dir)
+        self.index_dir: Location = index_dir if is_engine(index_dir) else Path(index_dir)
         self._retriever = Retriever.open(self.index_dir, encoder=encoder)
         self._generator = generator
         self.max_upload_bytes = max_upload_bytes
         self._build_lock = threading.Lock()
+        self._open_lock = threading.Lock()
 
     @property
     def retriever(self) -> Retriever:
+        """The open index; reopened when another app server on the same engine has changed it (an
+        upload there is searchable here on the next request)."""
+        current = self._retriever
+        if current.stale():
+            with self._open_lock:
+                if self._retriever is current:
+                    self._retriever = Retriever.open(self.index_dir, encoder=current.encoder)
         return self._retriever
 
     def search(
@@ -107,7 +116,7 @@ class Service:
         region: str | None = None,
         section: str | None = None,
     ) -> dict[str, Any]:
-        hits = self._retriever.search(query, k=k, unit=unit, year=year, kind=kind, region=region, section=section)
+        hits = self.retriever.search(query, k=k, unit=unit, year=year, kind=kind, region=region, section=section)
         return {"query": query, "hits": [h.to_dict() for h in hits]}
 
     def ask(
@@ -120,26 +129,26 @@ class Service:
         region: str | None = None,
         section: str | None = None,
     ) -> Answer:
-        answer = ask(self._retriever, question, unit=unit, year=year, kind=kind, region=region, section=section)
+        answer = ask(self.retriever, question, unit=unit, year=year, kind=kind, region=region, section=section)
         return rewrite(answer, self._generator) if self._generator is not None else answer
 
     def ledger(
         self, *, indicator: str | None = None, unit: str | None = None, year: int | None = None, kind: str | None = None
     ) -> list[dict[str, Any]]:
-        rows = self._retriever.ledger_rows(indicator=indicator, unit=unit, year=year, kind=kind)
+        rows = self.retriever.ledger_rows(indicator=indicator, unit=unit, year=year, kind=kind)
         return [r.to_dict() for r in rows]
 
     def outline(self) -> list[dict[str, Any]]:
-        return [r.to_dict() for r in self._retriever.outline()]
+        return [r.to_dict() for r in self.retriever.outline()]
 
     def reports(self) -> list[dict[str, Any]]:
-        return [d.to_dict() for d in self._retriever.documents]
+        return [d.to_dict() for d in self.retriever.documents]
 
     def correct(
         self, report: str, *, unit: str | None = None, year: int | None = None, kind: str | None = None
     ) -> dict[str, Any]:
         """Set a report's unit/year/kind by hand; kept in the index's reports.csv, so every rebuild keeps it."""
-        doc = next((d for d in self._retriever.documents if report in (d.source, d.doc_id)), None)
+        doc = next((d for d in self.retriever.documents if report in (d.source, d.doc_id)), None)
         if doc is None:
             raise InputError(f"report: no indexed report '{report}'")
         if unit is not None and not unit.strip():
@@ -150,8 +159,11 @@ class Service:
         if kind and len(kinds) != 1:
             raise InputError(f"kind: '{kind}' is not one of {'、'.join(KINDS)}")
         with self._build_lock:
-            path = self.index_dir / METADATA_FILE
-            table = read_corrections(path) if path.is_file() else {}
+            engine = is_engine(self.index_dir)
+            path = Path(tempfile.mkdtemp(prefix="rag-corrections-")) if engine else Path(self.index_dir)
+            table = corrections(self.index_dir) if engine else {}
+            if not engine and (path / METADATA_FILE).is_file():
+                table = read_corrections(path / METADATA_FILE)
             before = table.get(doc.source, Correction(doc.source))
             table[doc.source] = Correction(
                 doc.source,
@@ -159,8 +171,16 @@ class Service:
                 year if year is not None else before.year,
                 kinds[0] if kinds else before.kind,
             )
-            write_corrections(path, table)
-            build_index([], self.index_dir, encoder=self._retriever.encoder, add=True)
+            try:
+                if engine:  # the engine keeps its table; a build given it as --metadata stores it
+                    table_file = corrections_table(table, path)
+                    build([], self.index_dir, encoder=self._retriever.encoder, add=True, metadata=table_file)
+                else:
+                    write_corrections(path / METADATA_FILE, table)
+                    build([], self.index_dir, encoder=self._retriever.encoder, add=True)
+            finally:
+                if engine:
+                    shutil.rmtree(path, ignore_errors=True)
             self._retriever = Retriever.open(self.index_dir, encoder=self._retriever.encoder)
         return next(d.to_dict() for d in self._retriever.documents if d.source == doc.source)
 
@@ -201,12 +221,17 @@ class Service:
     def add_uploads(self, files: Sequence[tuple[str, Path]], progress: Progress | None = None) -> UploadOutcome:
         """Index uploaded files into the existing index (only they are embedded); bad ones are listed.
         `progress(stage, done, total)` hears each file's stages, named "file 2/5 名称: embedding passages"."""
-        staging = sibling(self.index_dir, "uploads", f"{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        staging = (
+            Path(tempfile.mkdtemp(prefix="rag-uploads-"))
+            if is_engine(self.index_dir)
+            else sibling(Path(self.index_dir), "uploads", tag)
+        )
         skipped: list[tuple[str, str]] = []
         sources: dict[Path, str] = {}
         try:
-            staging.mkdir(parents=True)
-            taken = {d.source for d in self._retriever.documents}
+            staging.mkdir(parents=True, exist_ok=True)
+            taken = {d.source for d in self.retriever.documents}
             reused: list[tuple[str, str]] = []
             for original, path in files:
                 name = safe_name(original)
@@ -255,7 +280,7 @@ class Service:
         with self._build_lock:
             failure = "no usable report text"
             try:
-                result = build_index(
+                result = build(
                     [dest],
                     self.index_dir,
                     encoder=self._retriever.encoder,

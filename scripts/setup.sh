@@ -6,7 +6,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 # torch first, pinned: this version is a CPU wheel already on this kind of machine;
 # any other spec pulls several GB of CUDA packages through sentence-transformers.
 python -m pip install -q "torch==2.13.0"
-python -m pip install -q -e ".[st,ui,dev,places,mcp,langchain,llamaindex]"
+python -m pip install -q -e ".[st,ui,dev,places,mcp,langchain,llamaindex,oceanbase,seekdb]"
 # Debian packages: chromium + CJK font for the browser tests; antiword (.doc/.wps), tesseract with its
 # Simplified Chinese model and poppler's pdftoppm (scanned PDFs) for ingestion
 need=()

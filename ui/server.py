@@ -133,7 +133,7 @@ def create_app(service: Service, *, auth: tuple[str, str] | None = None) -> Fast
     return mounted
 
 
-def serve(index_dir: Path, *, host: str = "127.0.0.1", port: int = 7860) -> None:
+def serve(index_dir: Path | str, *, host: str = "127.0.0.1", port: int = 7860) -> None:
     import uvicorn
 
     service = Service(index_dir, generator=settings_from_env())

@@ -27,7 +27,7 @@ INSTRUCTIONS = (
 )
 
 
-def server(index: Path) -> MCPServer:
+def server(index: Path | str) -> MCPServer:
     """An MCP server over one index, opened now: a missing or broken index fails before serving."""
     retriever = Retriever.open(index)
     app: MCPServer = MCPServer("rag-annual-reports", instructions=INSTRUCTIONS, log_level="WARNING")
@@ -99,5 +99,5 @@ def server(index: Path) -> MCPServer:
     return app
 
 
-def serve(index: Path) -> None:
+def serve(index: Path | str) -> None:
     server(index).run("stdio")

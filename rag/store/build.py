@@ -56,19 +56,19 @@ class BuildResult:
 
 
 @dataclass
-class _Draft:
+class Draft:
     reports: list[Report] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
 
 
 def collect_reports(
     paths: Iterable[Path], sources: dict[Path, str] | None = None, progress: Progress | None = None
-) -> _Draft:
+) -> Draft:
     """Load every file, turning each bad one into a Skip that names it; ids made unique.
 
     `sources` gives display names (an upload's own file name instead of its staging path).
     """
-    draft = _Draft()
+    draft = Draft()
     seen: set[str] = set()
     files = list(iter_report_files(paths))
     for n, path in enumerate(files, 1):
@@ -88,7 +88,7 @@ def collect_reports(
     return draft
 
 
-def _nothing(paths: Sequence[Path], draft: _Draft) -> str:
+def nothing_to_index(paths: Sequence[Path], draft: Draft) -> str:
     """Nothing indexable, in one line that still says why each file was skipped."""
     why = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in draft.skipped[:5])
     more = f"; and {len(draft.skipped) - 5} more" if len(draft.skipped) > 5 else ""
@@ -104,6 +104,14 @@ def _damage(exc: IndexStateError, index_dir: Path) -> str:
     for folder in (str(index_dir.resolve()), str(index_dir)):
         what = what.replace(folder + "/", "")
     return what
+
+
+def check_removable(remove: Sequence[str], indexed: Sequence[str]) -> None:
+    """Every report to remove is indexed: a mistyped id must not pass for a removal."""
+    known = set(indexed)
+    for doc_id in remove:
+        if doc_id not in known:
+            raise InputError(f"remove: no indexed report '{doc_id}' (see `rag reports`)")
 
 
 def check_writable(index_dir: Path) -> None:
@@ -145,8 +153,10 @@ def build_index(
     progress: Progress | None = None,
     sources: dict[Path, str] | None = None,
     metadata: Path | None = None,
+    remove: Sequence[str] = (),
 ) -> BuildResult:
-    """(Re)build index_dir from paths; with add=True the existing documents are kept too.
+    """(Re)build index_dir from paths; with add=True the existing documents are kept too; the reports
+    `remove` names (doc ids) are left out of what is kept.
 
     Corrections (file, unit, year, kind) come from the index's own reports.csv (earlier corrections,
     UI edits), then a reports.csv beside the reports, then `metadata`; all are kept in the new index,
@@ -155,7 +165,7 @@ def build_index(
     """
     check_writable(index_dir)  # before any embedding: a wrong --index fails at once
     with writer(index_dir):  # one writer at a time; a killed earlier swap is recovered first
-        return _build(paths, index_dir, encoder, params, add, count_tokens, progress, sources, metadata)
+        return _build(paths, index_dir, encoder, params, add, count_tokens, progress, sources, metadata, remove)
 
 
 def _build(
@@ -168,19 +178,23 @@ def _build(
     progress: Progress | None,
     sources: dict[Path, str] | None,
     metadata: Path | None,
+    remove: Sequence[str] = (),
 ) -> BuildResult:
     started = time.perf_counter()
     params = params or BuildParams()
     previous = open_quietly(index_dir)
+    if remove:
+        add = True
+        check_removable(remove, [d.doc_id for d in previous.documents] if previous is not None else [])
     corrections = gather_corrections(index_dir, paths, metadata)
     draft = collect_reports(paths, sources, progress)
     draft.reports[:] = [apply(r, corrections) for r in draft.reports]
     counter = count_tokens or default_token_counter()
-    if add and previous is not None and draft.reports:
+    if add and previous is not None and draft.reports and not remove:
         # a large index takes the added reports as a delta segment, its own files linked, not rewritten
         quick = add_as_delta(previous, draft.reports, corrections, encoder, params, counter, progress)
         if quick is not None:
-            return _result(quick.segment, draft, quick.documents, quick.chunks, started)
+            return build_result(quick.segment, draft, quick.documents, quick.chunks, started)
     kept: list[Report] = []
     if add and (index_dir / "manifest.json").exists():
         # --add keeps what is indexed: a damaged index would silently lose it, so stop instead
@@ -195,9 +209,12 @@ def _build(
     new_ids = {r.doc_id for r in draft.reports}
     reports = list(draft.reports)
     if add:
-        reports = [apply(r, corrections) for r in kept if r.doc_id not in new_ids] + reports
+        gone = new_ids | set(remove)
+        reports = [apply(r, corrections) for r in kept if r.doc_id not in gone] + reports
+    if not reports and remove:
+        raise InputError("remove: that would leave the index empty; delete the index instead")
     if not reports:  # (checked again below, once over-long reports are left out)
-        raise InputError(_nothing(paths, draft))
+        raise InputError(nothing_to_index(paths, draft))
     seg = make_segment(
         reports,
         first_row=0,
@@ -212,8 +229,18 @@ def _build(
     indexed = {e.doc_id for e in seg.entries}
     draft.reports[:] = [r for r in draft.reports if r.doc_id in indexed]
     if not seg.entries:
-        raise InputError(_nothing(paths, draft))
-    manifest = {
+        raise InputError(nothing_to_index(paths, draft))
+    manifest = manifest_of(seg, encoder, params)
+    try:
+        _write_atomically(index_dir, manifest, seg, corrections)
+    except OSError as exc:  # a read-only disk, a full one: the previous index stays as it was
+        raise InputError(f"--index: {index_dir}: cannot write the index ({exc.strerror or exc})") from exc
+    return build_result(seg, draft, len(seg.entries), len(seg.chunks), started)
+
+
+def manifest_of(seg: Segment, encoder: Encoder, params: BuildParams) -> dict[str, Any]:
+    """What an index records of how it was built (the documents are added where they are kept)."""
+    return {
         "format": FORMAT_VERSION,
         "encoder": {"id": encoder.id, "dim": encoder.dim},
         "params": asdict(params),
@@ -222,14 +249,9 @@ def _build(
         "counts": {"documents": len(seg.entries), "chunks": len(seg.chunks)},
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
-    try:
-        _write_atomically(index_dir, manifest, seg, corrections)
-    except OSError as exc:  # a read-only disk, a full one: the previous index stays as it was
-        raise InputError(f"--index: {index_dir}: cannot write the index ({exc.strerror or exc})") from exc
-    return _result(seg, draft, len(seg.entries), len(seg.chunks), started)
 
 
-def _result(seg: Segment | None, draft: _Draft, documents: int, chunks: int, started: float) -> BuildResult:
+def build_result(seg: Segment | None, draft: Draft, documents: int, chunks: int, started: float) -> BuildResult:
     """What a build did; `seg` None: nothing was written (every report given was indexed already)."""
     return BuildResult(
         warnings=tuple((r.source, w) for r in draft.reports for w in r.warnings),

@@ -12,6 +12,7 @@ import json
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -27,6 +28,7 @@ from rag.outline import CANONICAL, OutlineRow, canonical_parts, completeness, pu
 from rag.records import REPORT_METADATA, Chunk, Report
 from rag.store.entries import FORMAT_VERSION, BuildParams, DocEntry
 from rag.store.guard import recover
+from rag.store.protocol import IndexReader
 
 SPANS_KEPT = 4096
 """Sentence spans of the chunks read last; a list answer reads a report's passages, then judges them."""
@@ -179,6 +181,16 @@ class IndexFiles:
             source=d.source,
         )
 
+    def chunks(self, rows: Sequence[int]) -> list[Chunk]:
+        return [self.chunk(r) for r in rows]
+
+    def stale(self) -> bool:
+        """A folder changes only by a build swapping a new one in; the process that built it reopens."""
+        return False
+
+    def describe(self) -> str:
+        return str(self.folder)
+
     def report(self, doc_id: str) -> Report:
         d = self._by_doc[doc_id]
         seg, _ = self.segment_of(min(d.first, self.size - 1))
@@ -206,25 +218,7 @@ class IndexFiles:
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def outline(self) -> list[OutlineRow]:
-        """The completeness matrix: every report's required parts (rag.outline), read from the parts
-        its passages were mapped to at build time and, for a part without a heading, its text."""
-        codes = self.sections()
-        rows = []
-        for d in self.documents:
-            present = {CANONICAL[int(c)] for c in np.unique(codes[d.first : d.last])}
-            rows.append(
-                OutlineRow(
-                    doc_id=d.doc_id,
-                    unit=d.unit,
-                    year=d.year,
-                    kind=d.kind,
-                    published=d.published,
-                    late=published_late(d.published, d.year),
-                    parts=tuple(completeness(present, self.report(d.doc_id).text).items()),
-                    headings=tuple(canonical_parts(list(d.headings), d.year).items()),
-                )
-            )
-        return rows
+        return outline_rows(self)
 
     def ledger(self) -> list[LedgerRow]:
         """Every figure of every report (rag.ledger), read from each segment's ledger.jsonl."""
@@ -329,6 +323,28 @@ class IndexFiles:
             return loaded
         except (OSError, ValueError, EOFError) as exc:
             raise IndexStateError(f"{self.folder}/{name}: missing or corrupt; rebuild with `rag build`") from exc
+
+
+def outline_rows(reader: IndexReader) -> list[OutlineRow]:
+    """The completeness matrix: every report's required parts (rag.outline), read from the parts
+    its passages were mapped to at build time and, for a part without a heading, its text."""
+    codes = reader.sections()
+    rows = []
+    for d in reader.documents:
+        present = {CANONICAL[int(c)] for c in np.unique(codes[d.first : d.last])}
+        rows.append(
+            OutlineRow(
+                doc_id=d.doc_id,
+                unit=d.unit,
+                year=d.year,
+                kind=d.kind,
+                published=d.published,
+                late=published_late(d.published, d.year),
+                parts=tuple(completeness(present, reader.report(d.doc_id).text).items()),
+                headings=tuple(canonical_parts(list(d.headings), d.year).items()),
+            )
+        )
+    return rows
 
 
 def open_index(folder: Path) -> IndexFiles:
