@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
         "--model", default="e5-small", help="encoder: e5-small (default) or sentence-transformers:<name-or-path>"
     )
     b.add_argument("--add", action="store_true", help="keep the documents already indexed and add these")
+    b.add_argument(
+        "--from-index",
+        type=Path,
+        metavar="FOLDER",
+        help="with --backend: copy this folder index into the engine (its reports and vectors; nothing re-embedded)",
+    )
     b.add_argument("--strict", action="store_true", help="exit 1 if any file is skipped")
     b.add_argument("--max-tokens", type=int, default=300, help="chunk budget in cl100k tokens (default 300)")
     b.add_argument(
@@ -186,7 +192,7 @@ def _build(args: argparse.Namespace) -> int:
     from rag.embedding import load_encoder
     from rag.store import BuildParams
 
-    paths = list(args.paths) or [_sample(DEFAULT_SEEDS, "reports")]
+    paths = list(args.paths) or ([] if args.from_index else [_sample(DEFAULT_SEEDS, "reports")])
     encoder = load_encoder(args.model)
     result = build(
         paths,
@@ -196,6 +202,7 @@ def _build(args: argparse.Namespace) -> int:
         add=args.add,
         metadata=args.metadata,
         progress=_progress(),
+        from_index=args.from_index,
     )
     for skip in result.skipped:
         print(f"rag: skipped {skip.path}: {skip.reason}", file=sys.stderr)

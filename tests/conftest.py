@@ -31,6 +31,19 @@ def e5() -> OnnxE5Encoder:
 
 
 @pytest.fixture(scope="session")
+def seekdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real seekdb (OceanBase) server for the engine backend's tests, 127.0.0.1 only, stopped at the end."""
+    from tests.seekdb.server import SeekdbServer
+
+    running = SeekdbServer(tmp_path_factory.mktemp("seekdb"))
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
 def seed_build(tmp_path_factory: pytest.TempPathFactory, e5: OnnxE5Encoder) -> tuple[Path, BuildResult]:
     folder = tmp_path_factory.mktemp("seed-index") / "index"
     result = build_index([SEEDS], folder, encoder=e5)

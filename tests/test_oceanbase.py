@@ -9,10 +9,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -32,13 +30,8 @@ ANSWERS = ("pass_rate", "unit_f1", "value_correct", "abstention", "citation_prec
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeekdbServer]:
-    running = SeekdbServer(tmp_path_factory.mktemp("seekdb"))
-    running.start()
-    try:
-        yield running
-    finally:
-        running.stop()
+def server(seekdb: SeekdbServer) -> SeekdbServer:
+    return seekdb
 
 
 def _db() -> str:
@@ -73,7 +66,11 @@ def test_same_metrics_as_the_folder_index(engine: Retriever, retriever: Retrieve
     folder = ev.summarize(ev.evaluate(retriever, questions))
     engine_ = ev.summarize(ev.evaluate(engine, questions))
     for name in RETRIEVAL + ANSWERS:  # the issue's bar: within 0.02 over the question set
-        assert abs(engine_["all"][name] - folder["all"][name]) <= 0.02, (name, engine_["all"][name], folder["all"][name])
+        assert abs(engine_["all"][name] - folder["all"][name]) <= 0.02, (
+            name,
+            engine_["all"][name],
+            folder["all"][name],
+        )
     for kind, metrics in folder.items():  # every answer kind works: at most one question apart
         assert abs(engine_[kind]["pass_rate"] - metrics["pass_rate"]) * metrics["n"] <= 1.0 + 1e-9, kind
 
@@ -191,7 +188,9 @@ def test_two_app_servers_share_one_engine(server: SeekdbServer, e5: OnnxE5Encode
         seen = httpx.get(f"{two}/api/reports", timeout=30).json()  # through the other server, at once
         new = {r["doc_id"] for r in seen} - before
         assert len(new) == 1
-        hits = httpx.get(f"{two}/api/search", params={"q": "法治政府建设", "k": 5, "unit": seen[-1]["unit"]}, timeout=30)
+        hits = httpx.get(
+            f"{two}/api/search", params={"q": "法治政府建设", "k": 5, "unit": seen[-1]["unit"]}, timeout=30
+        )
         assert hits.status_code == 200 and {h["doc_id"] for h in hits.json()["hits"]} == new
 
         local = Retriever.open(url, encoder=e5)

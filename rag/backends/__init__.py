@@ -78,8 +78,11 @@ def build(
     sources: dict[Path, str] | None = None,
     metadata: Path | None = None,
     remove: Sequence[str] = (),
+    from_index: Path | None = None,
 ) -> BuildResult:
-    """rag.store.build_index for either backend."""
+    """rag.store.build_index for either backend; `from_index` copies a folder index into an engine."""
+    if from_index is not None and not is_engine(location):
+        raise InputError("--from-index: copies a folder index into an engine; give --backend oceanbase://...")
     if is_engine(location):
         return build_engine(
             paths,
@@ -92,6 +95,7 @@ def build(
             sources=sources,
             metadata=metadata,
             remove=remove,
+            origin=open_index(from_index) if from_index is not None else None,
         )
     return build_index(
         paths,

@@ -1,5 +1,6 @@
 """The OceanBase backend (seekdb or a cluster): connect.py (URL, connections, tables), reader.py (the
-IndexReader the Retriever searches, searches run in the engine), writer.py (build, add, remove).
+IndexReader the Retriever searches, searches run in the engine), writer.py (what a build, add or remove
+writes) and rows.py (the rows written in one transaction, and the compaction that settles them).
 
 Imports rag.store and below; PyMySQL only when an engine is used (extra rag[oceanbase])."""
 

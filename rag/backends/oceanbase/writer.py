@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +20,18 @@ import numpy.typing as npt
 import orjson
 
 from rag.backends.oceanbase.connect import Engine, connect, schema
-from rag.backends.oceanbase.reader import engine_token, vector_literal
+from rag.backends.oceanbase.rows import delete, meta, settle, write
 from rag.chunking import TokenCounter, default_token_counter
 from rag.embedding import Encoder
-from rag.errors import IndexStateError, InputError
+from rag.errors import InputError
 from rag.ingest import Correction, apply, beside, read_corrections, write_corrections
 from rag.records import REPORT_METADATA, Report
-from rag.segmentation import Segmenter
-from rag.store import FORMAT_VERSION, BuildParams, BuildResult, DocEntry, indexed_text
-from rag.store.build import Draft, build_result, check_removable, collect_reports, manifest_of, nothing_to_index
+from rag.store import FORMAT_VERSION, BuildParams, BuildResult, DocEntry, IndexFiles
+from rag.store.build import Draft, build_result, check_removable, collect_reports, nothing_to_index
 from rag.store.segment import Progress, Segment, doc_hash, make_segment
 
-BATCH = 200
-"""Passages per INSERT: each carries a 384-float vector literal and its sentences' vectors."""
+SETTLE_SHARE = 0.10
+"""A write of more than this share of the passages waits for the engine's compaction (see _settle)."""
 
 
 def build_engine(
@@ -47,9 +46,12 @@ def build_engine(
     sources: dict[Path, str] | None = None,
     metadata: Path | None = None,
     remove: Sequence[str] = (),
+    origin: IndexFiles | None = None,
 ) -> BuildResult:
     """rag.store.build_index's contract, into the engine: with add=True the indexed reports are kept
-    (a report given again replaces its old rows only if it changed), `remove` drops reports by id."""
+    (a report given again replaces its old rows only if it changed), `remove` drops reports by id.
+    `origin`, a folder index, is copied in with its reports and their vectors (nothing is embedded
+    again): how one machine's index moves to a shared engine."""
     started = time.perf_counter()
     params = params or BuildParams()
     conn = connect(engine, create=True)
@@ -58,7 +60,7 @@ def build_engine(
             for ddl in schema(encoder.dim, engine.parser)[:3]:
                 cur.execute(ddl)
             cur.execute("INSERT IGNORE INTO rag_meta (k, v) VALUES ('version', '0')")
-        manifest = _meta(conn, "manifest")
+        manifest = meta(conn, "manifest")
         stored = _stored_corrections(conn)
         corrections = dict(stored)
         for path in beside(list(paths)):
@@ -81,18 +83,32 @@ def build_engine(
                 return build_result(None, draft, len(indexed), sum(d.last - d.first for d in indexed.values()), started)
             replaced = [r.doc_id for r in fresh if r.doc_id in indexed]
             seg = _segment(fresh, encoder, params, counter, _vectors(conn, replaced), progress, draft)
-            totals = _write(conn, engine, seg, encoder, params, corrections, replace_ids=replaced, full=False)
+            totals = write(conn, engine, seg, encoder, params, corrections, replace_ids=replaced, full=False)
+            settle(conn, wait=len(seg.chunks) > SETTLE_SHARE * totals[1], progress=progress)
             return build_result(seg, draft, totals[0], totals[1], started)
+        if remove and not draft.reports and same and corrections == stored and origin is None:
+            if set(remove) >= set(indexed):
+                raise InputError("remove: that would leave the index empty; delete the index instead")
+            totals = delete(conn, remove)  # only their rows go: nothing is re-read or re-embedded
+            settle(conn, wait=False, progress=progress)
+            return build_result(None, draft, totals[0], totals[1], started)
         kept = _kept_reports(conn, indexed, corrections) if add and indexed else []
         gone = {r.doc_id for r in draft.reports} | set(remove)
+        if origin is not None:  # the folder's reports, as corrected there, then what is given here
+            copied = [apply(r, corrections) for r in origin.verify() if r.doc_id not in gone]
+            gone |= {r.doc_id for r in copied}
+            draft.reports[:0] = copied
         reports = [r for r in kept if r.doc_id not in gone] + draft.reports
         if not reports and remove:
             raise InputError("remove: that would leave the index empty; delete the index instead")
         if not reports:
             raise InputError(nothing_to_index(paths, draft))
         reuse = _vectors(conn, None) if manifest is not None and manifest["encoder"]["id"] == encoder.id else {}
+        if origin is not None and origin.encoder_id == encoder.id:
+            reuse |= origin.vectors_by_key()
         seg = _segment(reports, encoder, params, counter, reuse, progress, draft)
-        totals = _write(conn, engine, seg, encoder, params, corrections, replace_ids=[], full=True)
+        totals = write(conn, engine, seg, encoder, params, corrections, replace_ids=[], full=True)
+        settle(conn, wait=True, progress=progress)
         return build_result(seg, draft, totals[0], totals[1], started)
     finally:
         conn.close()
@@ -138,18 +154,8 @@ def _same_build(manifest: dict[str, Any], encoder: Encoder, params: BuildParams)
     )
 
 
-def _meta(conn: Any, key: str) -> dict[str, Any] | None:
-    with conn.cursor() as cur:
-        cur.execute("SELECT v FROM rag_meta WHERE k = %s", (key,))
-        row = cur.fetchone()
-    try:
-        return json.loads(row[0]) if row else None
-    except ValueError as exc:
-        raise IndexStateError(f"rag_meta.{key}: corrupt; rebuild with `rag build` (without --add)") from exc
-
-
 def _stored_corrections(conn: Any) -> dict[str, Correction]:
-    raw = _meta(conn, "corrections") or {}
+    raw = meta(conn, "corrections") or {}
     return {file: Correction(**fields) for file, fields in raw.items()}
 
 
@@ -209,119 +215,3 @@ def _vectors(conn: Any, doc_ids: Sequence[str] | None) -> dict[str, npt.NDArray[
             sent = np.frombuffer(blob or b"", dtype=np.float32).reshape(len(keys), vec.shape[0])
             out.update(zip(keys, sent, strict=True))
     return out
-
-
-def _write(
-    conn: Any,
-    engine: Engine,
-    seg: Segment,
-    encoder: Encoder,
-    params: BuildParams,
-    corrections: dict[str, Correction],
-    *,
-    replace_ids: Sequence[str],
-    full: bool,
-) -> tuple[int, int]:
-    """The segment's rows in one transaction; (reports, passages) in the index afterwards."""
-    tokens = _fulltext([indexed_text(c, prefix_sections=params.prefix_sections) for c in seg.chunks], engine.parser)
-    before = _meta(conn, "manifest")
-    with conn.cursor() as cur:
-        if before is not None and before.get("encoder", {}).get("dim") != encoder.dim:
-            # the vector column's width is the encoder's: another encoder needs the table anew (DDL is
-            # outside any transaction, so this one step is not atomic; the new rows are ready by now)
-            cur.execute("DROP TABLE IF EXISTS rag_chunks")
-        cur.execute(schema(encoder.dim, engine.parser)[3])
-    conn.begin()
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT v FROM rag_meta WHERE k = 'version' FOR UPDATE")  # one writer at a time
-            version = int(cur.fetchone()[0])
-            if full:
-                for table in ("rag_chunks", "rag_docs", "rag_ledger"):
-                    cur.execute(f"DELETE FROM {table}")
-            elif replace_ids:
-                marks = ",".join(["%s"] * len(replace_ids))
-                for table in ("rag_chunks", "rag_docs", "rag_ledger"):
-                    cur.execute(f"DELETE FROM {table} WHERE doc_id IN ({marks})", tuple(replace_ids))
-            cur.execute("SELECT COALESCE(MAX(row_id) + 1, 0) FROM rag_chunks")
-            base = int(cur.fetchone()[0])
-            _insert(cur, seg, base, tokens)
-            cur.execute("SELECT COUNT(*) FROM rag_docs")
-            documents = int(cur.fetchone()[0])
-            cur.execute("SELECT COUNT(*) FROM rag_chunks")
-            chunks = int(cur.fetchone()[0])
-            manifest = manifest_of(seg, encoder, params) | {
-                "counts": {"documents": documents, "chunks": chunks},
-                "backend": engine.shown,
-            }
-            for key, value in (
-                ("manifest", json.dumps(manifest, ensure_ascii=False)),
-                ("corrections", json.dumps({f: asdict(c) for f, c in corrections.items()}, ensure_ascii=False)),
-                ("version", str(version + 1)),
-            ):
-                cur.execute("REPLACE INTO rag_meta (k, v) VALUES (%s, %s)", (key, value))
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
-    return documents, chunks
-
-
-def _fulltext(texts: list[str], parser: str) -> list[str]:
-    """The FULLTEXT column: jieba's tokens (as the folder index's BM25 reads them) for the space parser,
-    the text itself for the engine's own Chinese parser (ik)."""
-    if parser != "space":
-        return texts
-    segmenter = Segmenter()
-    return [" ".join(map(engine_token, segmenter.tokens(t))) for t in texts]
-
-
-def _insert(cur: Any, seg: Segment, base: int, tokens: list[str]) -> None:
-    entries = [replace(e, first=e.first + base, last=e.last + base) for e in seg.entries]
-    texts = {r.doc_id: r.text for r in seg.reports}
-    cur.executemany(
-        "INSERT INTO rag_docs (doc_id, first_row, entry, report) VALUES (%s, %s, %s, %s)",
-        [(e.doc_id, e.first, json.dumps(asdict(e), ensure_ascii=False), texts[e.doc_id]) for e in entries],
-    )
-    rows = []
-    sent_row = 0
-    for i, (c, key, spans) in enumerate(zip(seg.chunks, seg.keys, seg.sentences.spans, strict=True)):
-        rec = {
-            "chunk_id": c.chunk_id,
-            "section": list(c.section),
-            "start": c.start,
-            "end": c.end,
-            "text": c.text,
-            "sentences": [list(sp) for sp in spans],
-            "sent_keys": seg.sentences.keys[sent_row : sent_row + len(spans)],
-        }
-        blob = np.ascontiguousarray(seg.sentences.vectors[sent_row : sent_row + len(spans)], dtype=np.float32)
-        sent_row += len(spans)
-        rows.append(
-            (
-                base + i,
-                c.doc_id,
-                int(seg.sections[i]),
-                key,
-                tokens[i],
-                vector_literal(seg.vectors[i]),
-                json.dumps(rec, ensure_ascii=False),
-                blob.tobytes(),
-            )
-        )
-    for b in range(0, len(rows), BATCH):
-        cur.executemany(
-            "INSERT INTO rag_chunks (row_id, doc_id, section_code, ckey, tokens, embedding, rec, sentences) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            rows[b : b + BATCH],
-        )
-    counts: dict[str, int] = {}
-    ledger = []
-    for row in seg.ledger:
-        n = counts.get(row.doc_id, 0)
-        counts[row.doc_id] = n + 1
-        ledger.append((row.doc_id, n, row.indicator[:500], json.dumps(row.to_dict(), ensure_ascii=False)))
-    for b in range(0, len(ledger), 500):
-        cur.executemany(
-            "INSERT INTO rag_ledger (doc_id, n, indicator, rec) VALUES (%s, %s, %s, %s)", ledger[b : b + 500]
-        )
