@@ -14,6 +14,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver)
 fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy" || need+=(fonts-wqy-microhei)
 command -v antiword >/dev/null 2>&1 || need+=(antiword)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+command -v gcc >/dev/null 2>&1 || need+=(gcc)  # the tests' seekdb server is bound to 127.0.0.1 by a small shim
 if ! command -v tesseract >/dev/null 2>&1 || ! tesseract --list-langs 2>/dev/null | grep -qx chi_sim; then
   need+=(tesseract-ocr tesseract-ocr-chi-sim)
 fi

@@ -139,6 +139,24 @@ class TestService:
     def test_upload_names_cannot_leave_the_staging_folder(self, name: str, safe: str) -> None:
         assert safe_name(name) == safe
 
+    def test_upload_route_indexes_files_and_lists_bad_ones(self, index_copy: Path, tmp_path: Path, e5: object) -> None:
+        from tests.conftest import serving
+
+        service = Service(index_copy, encoder=e5)  # type: ignore[arg-type]
+        good = write_report(tmp_path, "good.txt", SMALL_REPORT)
+        with serving(service) as url, good.open("rb") as fh:
+            sent = httpx.post(
+                f"{url}/api/reports/upload",
+                files=[("files", ("../good.txt", fh)), ("files", ("x.exe", b"MZ"))],
+                timeout=300,
+            )
+            assert sent.status_code == 200, sent.text
+            assert sent.json()["indexed"] == ["good.txt"] and "unsupported" in dict(sent.json()["skipped"])["x.exe"]
+            found = httpx.get(f"{url}/api/search", params={"q": "测试区主动公开政府信息", "k": 1}, timeout=60).json()
+            assert found["hits"][0]["source"] == "uploads/good.txt"
+            empty = httpx.post(f"{url}/api/reports/upload", timeout=60)  # no files: a 4xx naming the field
+            assert empty.status_code == 422 and "files" in empty.json()["error"]
+
     def test_uploads_are_indexed_incrementally_and_bad_ones_listed(
         self, index_copy: Path, tmp_path: Path, e5: object
     ) -> None:

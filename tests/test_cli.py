@@ -143,3 +143,28 @@ class TestMetadataCommands:
         assert none.returncode == 0 and json.loads(none.stdout)["hits"] == []
         bad = rag("search", "主动公开", "--index", str(seed_index), "--kind", "报纸")
         assert bad.returncode == 1 and bad.stderr.startswith("rag: --kind: '报纸' is not a kind of report")
+
+
+class TestRemove:
+    def test_remove_takes_a_report_out_of_a_folder_index(self, index_copy: Path) -> None:
+        docs = json.loads(rag("reports", "--index", str(index_copy), "--json").stdout)
+        gone = docs[0]["doc_id"]
+        out = rag("remove", gone, "--index", str(index_copy))
+        assert out.returncode == 0, out.stderr
+        assert "removed 1 (4 reports" in out.stdout and "embedded" not in out.stdout
+        left = json.loads(rag("reports", "--index", str(index_copy), "--json").stdout)
+        assert [d["doc_id"] for d in left] == [d["doc_id"] for d in docs[1:]]
+        hits = json.loads(rag("search", "法治建设", "--index", str(index_copy), "-k", "20", "--json").stdout)["hits"]
+        assert all(h["doc_id"] != gone for h in hits)
+
+    def test_an_unknown_report_is_one_line_and_nothing_changes(self, index_copy: Path) -> None:
+        before = (index_copy / "manifest.json").read_bytes()
+        out = rag("remove", "no-such-report", "--index", str(index_copy))
+        assert out.returncode == 1 and out.stderr.strip() == (
+            "rag: remove: no indexed report 'no-such-report' (see `rag reports`)"
+        )
+        assert (index_copy / "manifest.json").read_bytes() == before
+
+    def test_from_index_needs_an_engine(self, seed_index: Path, tmp_path: Path) -> None:
+        out = rag("build", "--from-index", str(seed_index), "--index", str(tmp_path / "x"))
+        assert out.returncode == 1 and "--from-index" in out.stderr and out.stderr.count("\n") == 1

@@ -215,3 +215,18 @@ def test_two_app_servers_share_one_engine(server: SeekdbServer, e5: OnnxE5Encode
         for proc, _ in servers:
             proc.terminate()
             proc.wait(timeout=30)
+
+
+def test_a_correction_is_kept_by_the_engine_across_rebuilds(server: SeekdbServer, e5: OnnxE5Encoder) -> None:
+    from rag.service import Service
+
+    url = server.url(_db())
+    files = sorted(SEEDS.glob("*.txt"))[:2]
+    build(files, url, encoder=e5)
+    service = Service(url, encoder=e5)
+    doc = service.reports()[0]
+    fixed = service.correct(doc["doc_id"], unit="某某县司法局")
+    assert fixed["unit"] == "某某县司法局"
+    build(files, url, encoder=e5)  # a full rebuild from the files applies the stored correction again
+    assert open_reader(url).doc(doc["doc_id"]).unit == "某某县司法局"
+    assert service.search("法治", k=3, unit="某某县司法局")["hits"]  # the other server's view, reopened

@@ -98,8 +98,8 @@ def test_the_api_answers_json_to_anything_its_schema_admits_or_nearly(
     """Every operation of /api/openapi.json, with parameters and bodies drawn from their schemas and
     just outside them: a 2xx carries the contract, anything else a 4xx {"error"}; never a 5xx."""
     path, method, op = data.draw(st.sampled_from(_operations(schema)))
-    if path == "/api/reports/correct":
-        return  # it changes the shared index: fuzzed by the unit of work below, not here
+    if path in ("/api/reports/correct", "/api/reports/upload"):
+        return  # they change the shared index: tested on their own copies (test_api), not here
     params = {p["name"]: data.draw(_value(p["schema"])) for p in op.get("parameters", [])}
     params = {k: v for k, v in params.items() if v is not None}
     body = None
