@@ -45,6 +45,14 @@ class TestExtraction:
             ("法律明白人", 300.0, "人", "以上"),
         ]
 
+    def test_a_change_after_a_figure_is_named_after_it(self) -> None:
+        """"地区生产总值32193亿元、增长5.7%": the 5.7% is the output's growth, not a figure of nothing."""
+        assert _rows("全年地区生产总值达到32193.15亿元、增长5.7%，规上工业增加值增长7.3%。") == [
+            ("地区生产总值", 3219315000000.0, "元", "达"),
+            ("地区生产总值增长", 5.7, "%", ""),
+            ("规上工业增加值", 7.3, "%", ""),
+        ]
+
     def test_years_codes_titles_and_slogans_are_not_figures(self) -> None:
         text = (
             "2024年，我局树牢“四个意识”，严格落实中央八项规定，学习《党政机关厉行节约反对浪费条例》，"

@@ -64,12 +64,17 @@ def figures_in(text: str) -> list[Figure]:
     for a, b in sentence_spans(text):
         sentence = text[a:b]
         previous_end = 0
+        named = ""
         for q in map(lambda q: _measured(sentence, q), quantities_in(sentence)):
             if _is_figure(sentence, q):
                 subject_start = _subject_start(sentence, q.start, previous_end)
                 subject = _clean(sentence[subject_start : q.start])
+                if not subject and named and sentence[previous_end : q.start].startswith("、"):
+                    # "地区生产总值32193亿元、增长5.7%": the second figure is the first one's change
+                    subject = named + sentence[previous_end + 1 : q.start].strip()
                 qualifier, end = _qualifier(sentence, q)
                 names = _names(subject, qualifier)
+                named = names[0] if len(names) == 1 else ""
                 out += [Figure(fold(n), q.value, q.measure, qualifier, a + subject_start, a + end) for n in names]
             previous_end = q.end
     return out
