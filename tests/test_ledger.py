@@ -46,7 +46,7 @@ class TestExtraction:
         ]
 
     def test_a_change_after_a_figure_is_named_after_it(self) -> None:
-        """"地区生产总值32193亿元、增长5.7%": the 5.7% is the output's growth, not a figure of nothing."""
+        """ "地区生产总值32193亿元、增长5.7%": the 5.7% is the output's growth, not a figure of nothing."""
         assert _rows("全年地区生产总值达到32193.15亿元、增长5.7%，规上工业增加值增长7.3%。") == [
             ("地区生产总值", 3219315000000.0, "元", "达"),
             ("地区生产总值增长", 5.7, "%", ""),
