@@ -168,3 +168,16 @@ class TestRemove:
     def test_from_index_needs_an_engine(self, seed_index: Path, tmp_path: Path) -> None:
         out = rag("build", "--from-index", str(seed_index), "--index", str(tmp_path / "x"))
         assert out.returncode == 1 and "--from-index" in out.stderr and out.stderr.count("\n") == 1
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(seed_index: Path) -> None:
+    """`rag ledger --json | head -c 10` (70 KB, more than a pipe holds): the pipe closes under the writer."""
+    done = subprocess.run(
+        f"{sys.executable} -m rag.cli ledger --json --index {seed_index} | head -c 10",
+        shell=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert len(done.stdout) == 10 and "Traceback" not in done.stderr, done.stderr
