@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag import cli
+from rag.cli import index as cli
 from rag.embedding import OnnxE5Encoder
 from rag.retrieve import Retriever
 from rag.service import Service
@@ -45,14 +45,14 @@ class TestProgress:
         self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
     ) -> None:
         monkeypatch.setattr(cli, "QUIET_SECONDS", 0.0)
-        show = cli._progress()
+        show = cli.progress()
         for done in range(1, 101):
             show("embedding passages", done, 100)
         lines = capsys.readouterr().err.splitlines()
         assert 10 <= len(lines) <= 11 and lines[-1] == "rag: embedding passages 100/100"
 
     def test_a_short_build_prints_no_progress(self, capsys: pytest.CaptureFixture[str]) -> None:
-        show = cli._progress()
+        show = cli.progress()
         show("embedding passages", 5, 5)
         assert capsys.readouterr().err == ""
 
