@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag.dense import HNSW_THRESHOLD
-from rag.records import Report, metadata_json
+from rag.records import Chunk, Report, metadata_json
 
 FORMAT_VERSION = 3
 """Bumped whenever the folder layout or the indexed-text recipe changes; old indexes are refused."""
@@ -67,6 +67,22 @@ class DocEntry:
         cls, report: Report, digest: str, first: int, last: int, headings: tuple[str, ...] = ()
     ) -> DocEntry:
         return cls(**report.metadata(), hash=digest, first=first, last=last, headings=headings)
+
+    def chunk(self, rec: dict[str, Any]) -> Chunk:
+        """One of this report's passage records (chunk_id, section, text, start, end) as a Chunk: the
+        record keeps only what is its own, the report's metadata comes from here."""
+        return Chunk(
+            chunk_id=rec["chunk_id"],
+            doc_id=self.doc_id,
+            unit=self.unit,
+            year=self.year,
+            title=self.title,
+            section=tuple(rec["section"]),
+            text=rec["text"],
+            start=rec["start"],
+            end=rec["end"],
+            source=self.source,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """What `rag reports --json` and /api/reports list per report."""

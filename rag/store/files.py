@@ -167,19 +167,7 @@ class IndexFiles:
             self._spans[row] = (rec["sent_row"], rec["sentences"])
             if len(self._spans) > SPANS_KEPT:
                 self._spans.popitem(last=False)
-        d = self._row_doc[row]
-        return Chunk(
-            chunk_id=rec["chunk_id"],
-            doc_id=d.doc_id,
-            unit=d.unit,
-            year=d.year,
-            title=d.title,
-            section=tuple(rec["section"]),
-            text=rec["text"],
-            start=rec["start"],
-            end=rec["end"],
-            source=d.source,
-        )
+        return self._row_doc[row].chunk(rec)
 
     def chunks(self, rows: Sequence[int]) -> list[Chunk]:
         return [self.chunk(r) for r in rows]

@@ -125,19 +125,7 @@ class OceanBaseIndex:
             raise IndexStateError(f"{self.engine.shown}: passages missing; rebuild with `rag build`")
         for row, rec_text, blob in found:
             rec = orjson.loads(rec_text)
-            d = self.row_doc(int(row))
-            chunk = Chunk(
-                chunk_id=rec["chunk_id"],
-                doc_id=d.doc_id,
-                unit=d.unit,
-                year=d.year,
-                title=d.title,
-                section=tuple(rec["section"]),
-                text=rec["text"],
-                start=rec["start"],
-                end=rec["end"],
-                source=d.source,
-            )
+            chunk = self.row_doc(int(row)).chunk(rec)
             spans = [(int(a), int(b)) for a, b in rec["sentences"]]
             vectors = np.frombuffer(blob or b"", dtype=np.float32).reshape(len(spans), self.dim)
             with self._lock:
