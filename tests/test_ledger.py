@@ -138,15 +138,15 @@ class TestLedgerFirst:
             assert r.span in chunk.text or chunk.text in r.span  # a table row may run past a passage's end
 
     def test_a_figure_meeting_the_question_brings_its_passage(self, retriever: Retriever) -> None:
-        from rag.answer.evidence import Context, _ledger_hits, default_glossary
+        from rag.answer.evidence import Context, _meeting_rows, _row_hits, default_glossary
 
         question = "哪些单位矛盾纠纷调解成功率达到100%?"
         ctx = Context(retriever, question, retriever.segmenter, default_glossary())
         town = next(d for d in retriever.documents if d.unit == "河源市源城区埔前镇人民政府")
-        (hit,) = _ledger_hits(ctx, town.doc_id, [])
+        (hit,) = _row_hits(ctx, town.doc_id, _meeting_rows(ctx, town.doc_id, []), [])
         assert "成功率达100%" in hit.chunk.text
         plain = Context(retriever, "哪些单位开展了法律明白人培训?", retriever.segmenter, default_glossary())
-        assert _ledger_hits(plain, town.doc_id, []) == []  # no number asked: retrieval alone
+        assert _meeting_rows(plain, town.doc_id, []) == []  # no number asked: retrieval alone
 
 
 class TestFiguresCheckedAgainstEachOther:

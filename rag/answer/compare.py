@@ -5,7 +5,18 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from rag.answer.evidence import Citations, Context, Evidence, coverage_line, figure_checks, per_report, unanswerable
+from rag.answer.evidence import (
+    Citations,
+    Context,
+    Evidence,
+    coverage_line,
+    figure_checks,
+    in_scope,
+    per_report,
+    unanswerable,
+)
+from rag.answer.figures import Subject
+from rag.ledger import LedgerRow
 from rag.quantities import Quantity, same_measure
 from rag.question import Term
 from rag.records import Answer
@@ -72,18 +83,46 @@ def _like_with_like(ctx: Context, rows: list[_Row]) -> tuple[list[_Row], list[_R
     )
 
 
+def _stated(ctx: Context, rows: list[LedgerRow], evidence: list[Evidence]) -> tuple[Quantity, Evidence] | None:
+    """The ledger first: the best judged sentence stating one of the report's rows for the question's
+    subject; its value is the row's figure, not a number guessed near a term."""
+    for e in evidence:
+        if not ctx.answerable(e):
+            continue
+        for row in rows:
+            if row.doc_id != e.chunk.doc_id or not e.chunk.start <= row.start < e.chunk.end or row.span not in e.quote:
+                continue
+            q = next((q for q in e.verdict.quantities if q.measure == row.measure and q.value == row.value), None)
+            if q is not None:
+                return q, e
+    return None
+
+
 def compare(ctx: Context, scope: Scope) -> Answer:
     named = set(ctx.retriever.units_in(ctx.question)) if scope.unit is None else set()
-    reports = [r for r in per_report(ctx, scope) if not named or r[1] in named]
+    docs = [d for d in in_scope(ctx, scope) if not named or d.unit in named]
+    subject = Subject.of(ctx.a, ctx.weights, {d.doc_id: ctx.retriever.ledger_of(d.doc_id) for d in docs})
+    reports = [r for r in per_report(ctx, scope, subject.rows) if not named or r[1] in named]
     found_rows: list[_Row] = []
+    unnamed: list[_Row] = []
     silent: list[str] = []
-    for _, name, evidence in reports:
-        found = next(((q, e) for e in evidence if ctx.answerable(e) and (q := _value(ctx, e)) is not None), None)
+    for doc_id, name, evidence in reports:
+        found = _stated(ctx, subject.rows.get(doc_id, []), evidence)
+        if found is None:
+            values = [(q, e) for e in evidence if ctx.answerable(e) and (q := _value(ctx, e)) is not None]
+            found = next(((q, e) for q, e in values if subject.names(e.quote, q)), None)
+            if found is None and values:
+                unnamed.append((name, *values[0]))
+                continue
         if found is None:
             silent.append(name)
         else:
             found_rows.append((name, found[0], found[1]))
     rows, other = _like_with_like(ctx, found_rows)
+    unchecked = not rows and bool(unnamed)
+    if unchecked:  # no value names what is asked: rank what was found, flagged, rather than nothing
+        rows, other = _like_with_like(ctx, unnamed)
+        unnamed = []
     coverage = coverage_line(ctx, len(reports), [r[0] for r in rows], silent, "有数值", "state a value")
     if not rows:
         return unanswerable(ctx, "没有报告给出可比较的数值。", "No report states a comparable value.", coverage)
@@ -107,6 +146,19 @@ def compare(ctx: Context, scope: Scope) -> Answer:
         )
         lines.append(f"- {lab}{year}：{q.display()}（{e.quote}）{m}")
     lines += _comparison_notes(ctx, rows, other)
+    if unchecked:
+        lines.append(
+            "Note: no value above is named as what was asked; check each quote."
+            if en
+            else "注意：以上数值均未写明是所问的指标，请逐条核对原文。"
+        )
+    if unnamed:
+        shown = [f"{n} {q.display()}（{e.quote}）{cites.cite(e)}" for n, q, e in unnamed]
+        lines.append(
+            f"Not ranked (the value is not named as what was asked; check): {'; '.join(shown)}."
+            if en
+            else f"未参与比较（数值未写明是所问的指标，请核对）：{'；'.join(shown)}。"
+        )
     lines.append(coverage)
     return Answer(
         question=ctx.question,

@@ -17,6 +17,7 @@ import numpy.typing as npt
 from rag.judge import Judge, Thresholds, Verdict, llm, thresholds, universal
 from rag.judge.numbers import asks_plan
 from rag.judge.universal import Universal
+from rag.ledger import LedgerRow
 from rag.ledger.checks import rate_checks
 from rag.quantities import quantities_in, same_measure
 from rag.question import Glossary, Term, analyse
@@ -277,8 +278,12 @@ def evidence_by_report(retriever: Retriever, question: str) -> list[tuple[str, s
     return per_report(ctx, with_question_scope(ctx, Scope()))
 
 
-def per_report(ctx: Context, scope: Scope) -> list[tuple[str, str, list[Evidence]]]:
-    """(doc_id, unit, evidence best first) for every report in scope: the whole corpus, not a top-k."""
+def per_report(
+    ctx: Context, scope: Scope, figures: dict[str, list[LedgerRow]] | None = None
+) -> list[tuple[str, str, list[Evidence]]]:
+    """(doc_id, unit, evidence best first) for every report in scope: the whole corpus, not a top-k.
+    `figures`: per report, the ledger rows a comparison reads first (rag.answer.figures); their
+    passages are judged with the retrieved ones wherever retrieval ranked them."""
     docs = in_scope(ctx, scope)
     found = ctx.retriever.search_each(ctx.question, [d.doc_id for d in docs], k=PER_REPORT_DEPTH, section=scope.section)
     # a report whose passages hold none of the question's terms has no sentence with any coverage, so
@@ -286,29 +291,41 @@ def per_report(ctx: Context, scope: Scope) -> list[tuple[str, str, list[Evidence
     # (at 6,660 reports this is most of them, and most of the time)
     out = []
     for d, hits in zip(docs, found, strict=True):
-        hits = hits + _ledger_hits(ctx, d.doc_id, hits)
+        rows = (figures or {}).get(d.doc_id, []) + _meeting_rows(ctx, d.doc_id, hits)
+        hits = [*hits, *_row_hits(ctx, d.doc_id, rows, hits)]
         out.append((d.doc_id, d.unit, ctx.evidence(hits, lean=True) if ctx.mentions_a_term(hits) else []))
     return out
 
 
-def _ledger_hits(ctx: Context, doc_id: str, hits: Sequence[Hit]) -> list[Hit]:
-    """The ledger first: for a question that sets a number ("调解成功率达到100%"), the passages of the
-    report holding a figure that meets it, in a sentence naming the question's terms, wherever they
-    rank. The six passages retrieved per report can miss a figure stated once in a long report; the
-    judge then reads these passages like the retrieved ones, so a figure qualifies on the same rules."""
+def _meeting_rows(ctx: Context, doc_id: str, hits: Sequence[Hit]) -> list[LedgerRow]:
+    """The ledger first: for a question that sets a number ("调解成功率达到100%"), the report's figures
+    that meet it, in a sentence naming the question's terms, wherever they rank. The six passages
+    retrieved per report can miss a figure stated once in a long report; the judge then reads their
+    passages like the retrieved ones, so a figure qualifies on the same rules."""
     if not ctx.a.constraints:
         return []
     known = {h.chunk.chunk_id for h in hits}
-    extra: dict[str, Hit] = {}
+    out = []
     for row in ctx.retriever.ledger_of(doc_id):
         if not all(same_measure(row.measure, c.measure) and OPS[c.op](row.value, c.value) for c in ctx.a.constraints):
             continue  # cheap first: the figure's own value and measure
         chunk = ctx.retriever.chunk_at(doc_id, row.start)
-        if chunk.chunk_id in known or chunk.chunk_id in extra:
+        if chunk.chunk_id in known:
             continue
         at = row.start - chunk.start
         sentence = next((chunk.text[a:b] for a, b, _ in ctx.retriever.sentences(chunk) if a <= at < b), row.span)
         if ctx.judge.may_cover(sentence) and ctx.judge.meets(sentence):
+            out.append(row)
+    return out
+
+
+def _row_hits(ctx: Context, doc_id: str, rows: Sequence[LedgerRow], hits: Sequence[Hit]) -> list[Hit]:
+    """The passages holding the rows, those retrieval did not bring, once each."""
+    known = {h.chunk.chunk_id for h in hits}
+    extra: dict[str, Hit] = {}
+    for row in rows:
+        chunk = ctx.retriever.chunk_at(doc_id, row.start)
+        if chunk.chunk_id not in known and chunk.chunk_id not in extra:
             extra[chunk.chunk_id] = Hit(chunk=chunk, score=0.0, rank=len(hits) + len(extra) + 1)
     return list(extra.values())
 
