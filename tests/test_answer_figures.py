@@ -110,3 +110,10 @@ def test_a_value_not_named_as_asked_is_shown_to_check_not_ranked(trade: Retrieve
     note = next(line for line in a.text.splitlines() if line.startswith("未参与比较（数值未写明"))
     assert "乙县人民政府 180%" in note and "90%" not in note
     assert any("跨境电商进出口增长180%" in c.quote for c in a.citations)
+
+
+def test_a_ranking_by_a_count_reads_every_report_that_states_it(retriever: Retriever) -> None:
+    # the question names 主动公开 only; the reports name 主动公开政府信息 (条) or 发布政府信息 (篇)
+    a = ask(retriever, "按主动公开条数给各单位排序")
+    assert [u for u, _, _ in a.values][:3] == ["河东区政府办公室", "源城区人民政府办公室", "霞山区人民政府办公室"]
+    assert [m for _, _, m in a.values][:3] == ["条", "条", "篇"] and "计量单位不同（条、篇）" in a.text

@@ -103,3 +103,11 @@ def test_a_share_or_an_intensity_asks_a_rate() -> None:
     assert _a("哪个省份的一般公共预算收入增长目标最高?").wants_percent
     assert not _a("哪个省份2024年5G基站最多?").wants_percent
     assert any("基站" in t.alternatives for t in _a("报告里给出5G基站总数的省份中，哪个省份的5G基站最多?").terms)
+
+
+def test_a_count_named_by_its_measure_is_the_measure_asked_not_a_term() -> None:
+    a = _a("按主动公开条数给各单位排序")
+    assert a.kind == "comparison" and a.measure == "条"
+    assert [t.alternatives[0] for t in a.terms] == ["主动公开"]
+    assert _a("哪个单位办理的依申请公开件数最多?").measure == "件"
+    assert _a("哪个省份的5G基站总数最多?").measure == ""  # 总数 is a total, not a measure

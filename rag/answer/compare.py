@@ -37,7 +37,7 @@ def _value(ctx: Context, e: Evidence) -> Quantity | None:
     pool = [
         q
         for q in e.verdict.quantities
-        if (not ctx.a.measure or q.measure == ctx.a.measure)
+        if (not ctx.a.measure or same_measure(q.measure, ctx.a.measure))
         and (q.is_percent if ctx.a.wants_percent else not q.is_percent)
     ]
     if not pool:

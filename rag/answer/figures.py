@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from rag.ledger import LedgerRow
 from rag.ledger.figures import figures_in
-from rag.quantities import Quantity
+from rag.quantities import Quantity, same_measure
 from rag.question import Analysis, Term
 
 FRAME_WORDS = re.compile(
@@ -62,7 +62,7 @@ class Subject:
         scored: dict[str, list[tuple[tuple[float, int], LedgerRow]]] = {}
         for doc_id, rows in rows_by_doc.items():
             for row in rows:
-                if (a.measure and row.measure != a.measure) or (row.measure == "%") != a.wants_percent:
+                if (a.measure and not same_measure(row.measure, a.measure)) or (row.measure == "%") != a.wants_percent:
                     continue
                 if not any(p in row.span or p in row.indicator for p in pieces):
                     continue
@@ -96,7 +96,9 @@ class Subject:
                 end = next((len(stem) - i for i in range(len(stem) - 1) if stem[i:] in self.haystack), 0)
                 if end:
                     break
-            if end:
+            if end or all(t.found_in(name) for t in self.a.terms):
+                # or the name holds all the question names, which may stop short of the head noun
+                # (按主动公开条数排序: 主动公开政府信息)
                 weight = sum(w * _share(name, t) for t, w in zip(self.a.terms, self.weights, strict=True))
                 best = max(best, (weight, end))
         return best
