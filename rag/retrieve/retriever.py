@@ -1,7 +1,5 @@
-"""Retriever: the one facade over an index folder. Hybrid dense + BM25 search with unit/year filters.
-
-Imports rag.store and below; never rag.answer (ask() builds on this, not the other way round).
-"""
+"""The Retriever: open an index once, then search it (one query, or every report in one pass), read
+its passages, sentences and ledger rows. The filters it applies are rag.retrieve.scope's."""
 
 from __future__ import annotations
 
@@ -10,7 +8,6 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import faiss
@@ -22,15 +19,14 @@ from rag.backends import Location, open_reader
 from rag.embedding import Encoder, load_encoder
 from rag.errors import IndexStateError, InputError
 from rag.fusion import rrf, weighted_sum
-from rag.ingest import KINDS, resolve_kind
-from rag.ledger import LedgerRow, select
+from rag.ledger import LedgerRow
 from rag.outline import CANONICAL, OutlineRow, Role, part_roles, section_role
 from rag.records import Chunk, Hit, Report
+from rag.retrieve.scope import filter_ledger, select_documents
 from rag.segmentation import Segmenter
 from rag.store import DocEntry
 from rag.store.protocol import IndexReader
 from rag.text import has_chinese
-from rag.units import in_region
 
 CANDIDATES = 60
 """How deep each side is read before fusion; well past any k a user asks for."""
@@ -46,21 +42,6 @@ QUERY_CACHE = 256
 """Encoded queries kept per Retriever (384 floats each)."""
 SearchMode = Literal["hybrid", "dense", "lexical"]
 Fusion = Literal["weighted", "rrf"]
-
-
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """The filters a user set: unit (full or short name), year reported, kind of report, region (河源市),
-    canonical part of the report (举措成效, 第一责任人履职, 存在不足, 下一年度安排, 其他; rag.outline)."""
-
-    unit: str | None = None
-    year: int | None = None
-    kind: str | None = None
-    region: str | None = None
-    section: str | None = None
-
-    def kwargs(self) -> dict[str, Any]:
-        return {"unit": self.unit, "year": self.year, "kind": self.kind, "region": self.region, "section": self.section}
 
 
 class Retriever:
@@ -265,25 +246,9 @@ class Retriever:
         """Row mask for the filters; InputError when a filter matches nothing that is indexed."""
         if unit is None and year is None and kind is None and region is None and doc_ids is None and section is None:
             return None
-        docs = list(self._files.documents)
-        if unit is not None:
-            wanted = set(self.resolve_unit(unit))
-            if not wanted:
-                known = "、".join(self.units)
-                raise InputError(f"--unit: no indexed unit matches '{unit}' (indexed: {known})")
-            docs = [d for d in docs if d.unit in wanted]
-        if year is not None:
-            docs = [d for d in docs if d.year == year]
-        if kind is not None:
-            kinds = set(resolve_kind(kind))
-            if not kinds:
-                raise InputError(f"--kind: '{kind}' is not a kind of report (kinds: {'、'.join(KINDS)})")
-            docs = [d for d in docs if d.kind in kinds]
-        if region is not None:
-            docs = [d for d in docs if in_region(region, d.unit, d.place)]
-        if doc_ids is not None:
-            keep = set(doc_ids)
-            docs = [d for d in docs if d.doc_id in keep]
+        docs = select_documents(
+            self._files.documents, self.units, unit=unit, year=year, kind=kind, region=region, doc_ids=doc_ids
+        )
         mask = np.zeros(self._files.size, dtype=bool)
         for d in docs:
             mask[d.first : d.last] = True
@@ -409,31 +374,6 @@ class Retriever:
                 yield self._hits(self._weighted(dense, lexical, lex_weight, named)[:k], dense, lexical)
 
         return each()
-
-
-def filter_ledger(
-    rows: list[LedgerRow],
-    units: Sequence[str],
-    *,
-    indicator: str | None = None,
-    unit: str | None = None,
-    year: int | None = None,
-    kind: str | None = None,
-) -> list[LedgerRow]:
-    """Ledger rows by indicator (its name or a part of it, folded), unit (full or short name, among the
-    indexed `units`), year reported on and kind (or a part of it); a name that matches nothing indexed
-    is an InputError naming the field."""
-    wanted_units = None
-    if unit:
-        wanted_units = unit_names.resolve(unit, units)
-        if not wanted_units:
-            raise InputError(f"--unit: no indexed unit matches '{unit}'")
-    kinds = None
-    if kind:
-        kinds = resolve_kind(kind)
-        if not kinds:
-            raise InputError(f"--kind: '{kind}' is not a kind of report (kinds: {'、'.join(KINDS)})")
-    return select(rows, indicator=indicator, units=wanted_units, year=year, kinds=kinds)
 
 
 def _dense_query(query: str, named: list[str]) -> str:
