@@ -58,6 +58,7 @@ def test_a_word_shared_with_the_subject_does_not_make_a_row_name_it() -> None:
     [
         ("跨境电商进出口增长180%。", False),  # a part of trade, not its total
         ("社会消费品零售总额增长5.4%。", False),  # another indicator altogether
+        ("生产型企业进出口占外贸比重78.7%。", False),  # a share of trade, not its growth
         ("全年外贸进出口总额增长6%。", True),
         ("城镇调查失业率平均为4.2%。", True),  # 平均为 says how, not what
     ],

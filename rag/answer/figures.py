@@ -29,6 +29,9 @@ FRAME_WORDS = re.compile(
 SLACK = 2
 """Characters a name may end with past the words the question states: the noun's own ending (进出口
 总值 for 进出口总额, 外贸进出口额)."""
+OTHER_KINDS = ("占比", "比重", "比例", "率", "指数")
+"""Endings that make a name another kind of figure (进出口占外贸比重 is a share, not 进出口's growth):
+no slack past them; the question must state them itself."""
 NUMBER_ON = re.compile(r"[\d.,]+[^\d]*$")
 """The figure at the end of a row's span (124.5万人, 42场, 5.7%), after the words naming it."""
 AFTER = re.compile(r"[^，,；;。：:！!？?（(）)、\d]{2,12}")
@@ -89,7 +92,8 @@ class Subject:
         for name in parts:
             name = FRAME_WORDS.sub("", name.strip())
             end = 0
-            for cut in range(min(SLACK, len(name) - 2) + 1):
+            slack = 0 if name.endswith(OTHER_KINDS) else SLACK
+            for cut in range(min(slack, len(name) - 2) + 1):
                 stem = name[: len(name) - cut]
                 if stem[-2:] not in self.haystack:  # cheap first: any end it states holds its last two
                     continue
