@@ -182,6 +182,8 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     units: tuple[str, ...] = ()
     notices: tuple[str, ...] = field(default=())
+    """Checks of the cited figures against each other (81/81 = 100% ✓, or a rate its counts contradict):
+    in the JSON too, so an API or MCP client sees a flagged figure, not only a terminal's stderr."""
     values: tuple[tuple[str, float, str], ...] = ()
     """(unit, value, measure) per unit for comparisons, for tables and charts; not part of the JSON contract."""
     candidates: tuple[str, ...] = ()
@@ -202,4 +204,5 @@ class Answer:
             "units": list(self.units),
             "candidates": list(self.candidates),
             "citations": [c.to_dict() for c in self.citations],
+            "notices": list(self.notices),
         }

@@ -31,8 +31,18 @@ class TestRoutes:
     def test_ask_returns_the_cli_contract(self, live_server: tuple) -> None:
         r = httpx.post(f"{live_server[0]}/api/ask", json={"question": "哪些单位矛盾纠纷调解成功率达到100%?"})
         data = r.json()
-        assert r.status_code == 200 and set(data) == {"question", "kind", "answer", "units", "candidates", "citations"}
+        assert r.status_code == 200 and set(data) == {
+            "question",
+            "kind",
+            "answer",
+            "units",
+            "candidates",
+            "citations",
+            "notices",
+        }
         assert data["units"] == ["河源市源城区埔前镇人民政府"]
+        # the cited rate checked against its own counts reaches an HTTP client too
+        assert any("81/81 = 100.0% ✓" in n for n in data["notices"])
 
     def test_reports_list_kind_place_and_the_cue_behind_each_field(self, live_server: tuple) -> None:
         rows = httpx.get(f"{live_server[0]}/api/reports").json()
