@@ -31,6 +31,22 @@ class Scope:
         return {"unit": self.unit, "year": self.year, "kind": self.kind, "region": self.region, "section": self.section}
 
 
+def units_named(unit: str, units: Sequence[str]) -> list[str]:
+    """The indexed units a name means (full or short); none is an InputError that lists them."""
+    wanted = unit_names.resolve(unit, units)
+    if not wanted:
+        raise InputError(f"--unit: no indexed unit matches '{unit}' (indexed: {'、'.join(units)})")
+    return wanted
+
+
+def kinds_named(kind: str) -> list[str]:
+    """The kinds of report a name means (or a part of it); none is an InputError that lists them."""
+    kinds = resolve_kind(kind)
+    if not kinds:
+        raise InputError(f"--kind: '{kind}' is not a kind of report (kinds: {'、'.join(KINDS)})")
+    return kinds
+
+
 def select_documents(
     documents: Sequence[DocEntry],
     units: Sequence[str],
@@ -44,17 +60,12 @@ def select_documents(
     """The reports the filters keep; unit by its full or short name among the indexed `units`."""
     docs = list(documents)
     if unit is not None:
-        wanted = set(unit_names.resolve(unit, units))
-        if not wanted:
-            known = "、".join(units)
-            raise InputError(f"--unit: no indexed unit matches '{unit}' (indexed: {known})")
+        wanted = set(units_named(unit, units))
         docs = [d for d in docs if d.unit in wanted]
     if year is not None:
         docs = [d for d in docs if d.year == year]
     if kind is not None:
-        kinds = set(resolve_kind(kind))
-        if not kinds:
-            raise InputError(f"--kind: '{kind}' is not a kind of report (kinds: {'、'.join(KINDS)})")
+        kinds = set(kinds_named(kind))
         docs = [d for d in docs if d.kind in kinds]
     if region is not None:
         docs = [d for d in docs if in_region(region, d.unit, d.place)]
@@ -76,14 +87,6 @@ def filter_ledger(
     """Ledger rows by indicator (its name or a part of it, folded), unit (full or short name, among the
     indexed `units`), year reported on and kind (or a part of it); a name that matches nothing indexed
     is an InputError naming the field."""
-    wanted_units = None
-    if unit:
-        wanted_units = unit_names.resolve(unit, units)
-        if not wanted_units:
-            raise InputError(f"--unit: no indexed unit matches '{unit}'")
-    kinds = None
-    if kind:
-        kinds = resolve_kind(kind)
-        if not kinds:
-            raise InputError(f"--kind: '{kind}' is not a kind of report (kinds: {'、'.join(KINDS)})")
+    wanted_units = units_named(unit, units) if unit else None
+    kinds = kinds_named(kind) if kind else None
     return select(rows, indicator=indicator, units=wanted_units, year=year, kinds=kinds)
