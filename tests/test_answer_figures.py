@@ -118,3 +118,14 @@ def test_a_ranking_by_a_count_reads_every_report_that_states_it(retriever: Retri
     a = ask(retriever, "按主动公开条数给各单位排序")
     assert [u for u, _, _ in a.values][:3] == ["河东区政府办公室", "源城区人民政府办公室", "霞山区人民政府办公室"]
     assert [m for _, _, m in a.values][:3] == ["条", "条", "篇"] and "计量单位不同（条、篇）" in a.text
+
+
+def test_a_figure_with_no_name_of_its_own_is_named_by_its_sentence() -> None:
+    s = _subject("哪个省份的粮食产量最高?", {"甲": "粮食总产量820亿斤。"})
+
+    def last(text: str) -> bool:
+        return s.names(text, [q for q in quantities_in(text) if q.measure][-1])
+
+    assert last("粮食总产量再上新台阶，突破1600亿斤大关。")
+    assert not last("城乡居民人均可支配收入分别增长6.8%和8.3%，粮食生产稳定。")  # named, but not as asked
+    assert not last("全省共建成各类设施16000个，粮食产量下降。")  # a figure with a name of its own

@@ -34,6 +34,8 @@ OTHER_KINDS = ("占比", "比重", "比例", "率", "指数")
 no slack past them; the question must state them itself."""
 NUMBER_ON = re.compile(r"[\d.,]+[^\d]*$")
 """The figure at the end of a row's span (124.5万人, 42场, 5.7%), after the words naming it."""
+UNNAMED = re.compile(r"[^\u4e00-\u9fff]|^[\u4e00-\u9fff]$")
+"""What is left of a name that names nothing: marks, digits, one character (和 of 6.8%和8.3%)."""
 AFTER = re.compile(r"[^，,；;。：:！!？?（(）)、\d]{2,12}")
 """The words after a number up to the clause's end: what it counts when the report names it last."""
 WEAKEST_SHARE = 0.5
@@ -120,7 +122,12 @@ class Subject:
         for f in figures_in(quote):
             if f.start <= q.start and q.end <= f.end and f.value == q.value:
                 before = quote[f.start : q.start]
-                return self.enough(self.strength(f.indicator, before, after.group(0) if after else "")[0])
+                if self.enough(self.strength(f.indicator, before, after.group(0) if after else "")[0]):
+                    return True
+                # a figure with no name of its own (粮食总产量再上新台阶，突破1600亿斤大关) is named by
+                # the sentence up to it, if that holds everything the question names
+                unnamed = not UNNAMED.sub("", FRAME_WORDS.sub("", f.indicator + before).strip())
+                return unnamed and all(t.found_in(quote[: f.end]) for t in self.a.terms)
         return False
 
 
