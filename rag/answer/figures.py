@@ -75,12 +75,13 @@ class Subject:
                 if strength[0] > 0:
                     scored.setdefault(doc_id, []).append((strength, row))
         best = max((s[0] for found in scored.values() for s, _ in found), default=0.0)
-        subject = cls(a, weights, probe.haystack, best)
-        for doc_id, found in scored.items():
-            top = max(s for s, _ in found)
-            if subject.enough(top[0]):
-                subject.rows[doc_id] = [row for s, row in found if s == top]
-        return subject
+        tops = {doc_id: max(s for s, _ in found) for doc_id, found in scored.items()}
+        kept = {
+            doc_id: [row for s, row in found if s == tops[doc_id]]
+            for doc_id, found in scored.items()
+            if tops[doc_id][0] >= WEAKEST_SHARE * best
+        }
+        return cls(a, weights, probe.haystack, best, kept)
 
     def strength(self, *names: str) -> tuple[float, int]:
         """(weight of the question's terms a name holds, length of its end the question states) for
