@@ -102,7 +102,7 @@ def compare(ctx: Context, scope: Scope) -> Answer:
     named = set(ctx.retriever.units_in(ctx.question)) if scope.unit is None else set()
     docs = [d for d in in_scope(ctx, scope) if not named or d.unit in named]
     subject = Subject.of(ctx.a, ctx.weights, {d.doc_id: ctx.retriever.ledger_of(d.doc_id) for d in docs})
-    reports = [r for r in per_report(ctx, scope, subject.rows) if not named or r[1] in named]
+    reports = per_report(ctx, scope, subject.rows, docs)
     found_rows: list[_Row] = []
     unnamed: list[_Row] = []
     silent: list[str] = []

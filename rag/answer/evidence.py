@@ -279,12 +279,16 @@ def evidence_by_report(retriever: Retriever, question: str) -> list[tuple[str, s
 
 
 def per_report(
-    ctx: Context, scope: Scope, figures: dict[str, list[LedgerRow]] | None = None
+    ctx: Context,
+    scope: Scope,
+    figures: dict[str, list[LedgerRow]] | None = None,
+    docs: Sequence[DocEntry] | None = None,
 ) -> list[tuple[str, str, list[Evidence]]]:
     """(doc_id, unit, evidence best first) for every report in scope: the whole corpus, not a top-k.
     `figures`: per report, the ledger rows a comparison reads first (rag.answer.figures); their
-    passages are judged with the retrieved ones wherever retrieval ranked them."""
-    docs = in_scope(ctx, scope)
+    passages are judged with the retrieved ones wherever retrieval ranked them. `docs`: the reports
+    in scope where the caller has them already."""
+    docs = in_scope(ctx, scope) if docs is None else docs
     found = ctx.retriever.search_each(ctx.question, [d.doc_id for d in docs], k=PER_REPORT_DEPTH, section=scope.section)
     # a report whose passages hold none of the question's terms has no sentence with any coverage, so
     # none that answers, qualifies or is shown to check: it is silent without judging each sentence

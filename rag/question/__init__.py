@@ -69,7 +69,7 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
     english = not has_chinese(re.sub(r"[“”\"'‘’].*?[“”\"'‘’]", "", q)) or bool(re.match(r"^[a-z]", q))
     kind: QuestionKind = "lookup"
     scope = scope_of(q)
-    unaliased = q  # 下各镇 is a town, not 各镇
+    unaliased = q  # a town named …各镇 is that town, not 各镇 (each town)
     for alias in sorted(unit_aliases, key=len, reverse=True):
         unaliased = unaliased.replace(normalize(alias), " ")
     if COMPARISON.search(q):
