@@ -5,6 +5,7 @@ Stdlib only: every other module imports from here, this module imports from nobo
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -48,6 +49,12 @@ class Report:
     def cue(self, name: str) -> str:
         return dict(self.cues).get(name, "")
 
+    @property
+    def content_id(self) -> str:
+        """The report's identity: a digest of its text. Two files with the same text are one report
+        whatever their names; two files of one name with other text are two."""
+        return content_id(self.text)
+
     def metadata(self) -> dict[str, Any]:
         """Every field but the text, as values (what the index keeps per document)."""
         return {name: getattr(self, name) for name in REPORT_METADATA}
@@ -55,6 +62,10 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         """The report's metadata (no text): what `rag reports --json` and /api/reports list."""
         return metadata_json(self)
+
+
+def content_id(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
 REPORT_METADATA = (

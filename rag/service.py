@@ -6,6 +6,7 @@ builds under a lock and swaps in a new Retriever, so a reader never sees a half-
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -20,22 +21,24 @@ from typing import Any
 from rag.answer import ask
 from rag.backends import Location, build, corrections, corrections_table, is_engine
 from rag.embedding import Encoder
-from rag.errors import InputError
+from rag.errors import InputError, RagError
 from rag.generate import GeneratorSettings, rewrite
 from rag.ingest import (
-    KINDS,
     METADATA_FILE,
     SUPPORTED,
     Correction,
+    check_kind,
+    check_unit,
+    check_year,
     doc_id_for,
-    load_report,
+    lookup,
     read_corrections,
-    resolve_kind,
     write_corrections,
 )
 from rag.records import Answer, Chunk
 from rag.retrieve import Retriever
-from rag.store.guard import sibling
+from rag.store import DocEntry
+from rag.store.guard import make_sibling, writer
 from rag.store.segment import Progress
 from rag.text import has_chinese
 from rag.units import aliases
@@ -96,14 +99,33 @@ class Service:
 
     @property
     def retriever(self) -> Retriever:
-        """The open index; reopened when another app server on the same engine has changed it (an
-        upload there is searchable here on the next request)."""
+        """The open index; reopened when it was changed elsewhere (a `rag build` of the same folder,
+        another app server on the same engine): the change is searchable here on the next request.
+        While a swap is half done the index open now stays in use."""
         current = self._retriever
         if current.stale():
             with self._open_lock:
                 if self._retriever is current:
-                    self._retriever = Retriever.open(self.index_dir, encoder=current.encoder)
+                    with contextlib.suppress(RagError):
+                        self._retriever = Retriever.open(self.index_dir, encoder=current.encoder)
         return self._retriever
+
+    def _reopen(self) -> None:
+        with self._open_lock:
+            self._retriever = Retriever.open(self.index_dir, encoder=self._retriever.encoder)
+
+    def _find(self, report: str) -> DocEntry:
+        """The one indexed report a name means (doc_id, source, file name or content id); a name that
+        several reports share is refused, naming them, instead of relabelling them all."""
+        docs = self.retriever.documents
+        exact = [d for d in docs if report in (d.doc_id, d.content) or report == d.source]
+        found = exact or [d for d in docs if Path(d.source.replace("\\", "/")).name == report]
+        if not found:
+            raise InputError(f"report: no indexed report '{report[:200]}'")
+        if len(found) > 1:
+            names = "、".join(d.doc_id for d in found[:5])
+            raise InputError(f"report: '{report[:200]}' names {len(found)} reports ({names}); give the doc_id")
+        return found[0]
 
     def search(
         self,
@@ -147,42 +169,43 @@ class Service:
     def correct(
         self, report: str, *, unit: str | None = None, year: int | None = None, kind: str | None = None
     ) -> dict[str, Any]:
-        """Set a report's unit/year/kind by hand; kept in the index's reports.csv, so every rebuild keeps it."""
-        doc = next((d for d in self.retriever.documents if report in (d.source, d.doc_id)), None)
-        if doc is None:
-            raise InputError(f"report: no indexed report '{report}'")
-        if unit is not None and not unit.strip():
-            raise InputError("unit: must not be empty")
-        if year is not None and not 1949 <= year <= 2100:
-            raise InputError(f"year: {year} is not a report year")
-        kinds = resolve_kind(kind) if kind else []
-        if kind and len(kinds) != 1:
-            raise InputError(f"kind: '{kind}' is not one of {'、'.join(KINDS)}")
+        """Set a report's unit/year/kind by hand; kept in the index's reports.csv, bound to the report's
+        content, so every rebuild keeps it and no other file of the same name takes it. Every value is
+        checked before anything is stored; the table is read, changed and written under the index's
+        write lock, so a build running meanwhile neither loses it nor is lost."""
+        doc = self._find(report)
+        unit = check_unit(unit) if unit is not None else None
+        year = check_year(year) if year is not None else None
+        kind = check_kind(kind) if kind else None
+        engine = is_engine(self.index_dir)
+        key = Correction(doc.source, content=doc.content).key if doc.content else doc.doc_id
         with self._build_lock:
-            engine = is_engine(self.index_dir)
             path = Path(tempfile.mkdtemp(prefix="rag-corrections-")) if engine else Path(self.index_dir)
-            table = corrections(self.index_dir) if engine else {}
-            if not engine and (path / METADATA_FILE).is_file():
-                table = read_corrections(path / METADATA_FILE)
-            before = table.get(doc.source, Correction(doc.source))
-            table[doc.source] = Correction(
-                doc.source,
-                unit.strip() if unit else before.unit,
-                year if year is not None else before.year,
-                kinds[0] if kinds else before.kind,
-            )
             try:
-                if engine:  # the engine keeps its table; a build given it as --metadata stores it
-                    table_file = corrections_table(table, path)
-                    build([], self.index_dir, encoder=self._retriever.encoder, add=True, metadata=table_file)
-                else:
-                    write_corrections(path / METADATA_FILE, table)
-                    build([], self.index_dir, encoder=self._retriever.encoder, add=True)
+                with writer(path) if not engine else contextlib.nullcontext():
+                    table = corrections(self.index_dir) if engine else {}
+                    if not engine and (path / METADATA_FILE).is_file():
+                        table = read_corrections(path / METADATA_FILE, [])
+                    before = table.get(key) or lookup(doc, table, doc.content) or Correction(doc.source)
+                    table.pop(before.key, None)
+                    table[key] = Correction(
+                        doc.source if doc.content else doc.doc_id,
+                        unit or before.unit,
+                        year if year is not None else before.year,
+                        kind or before.kind,
+                        doc.content,
+                    )
+                    if engine:  # the engine keeps its table; a build given it as --metadata stores it
+                        table_file = corrections_table(table, path)
+                        build([], self.index_dir, encoder=self._retriever.encoder, add=True, metadata=table_file)
+                    else:
+                        write_corrections(path / METADATA_FILE, table)
+                        build([], self.index_dir, encoder=self._retriever.encoder, add=True)
             finally:
                 if engine:
                     shutil.rmtree(path, ignore_errors=True)
-            self._retriever = Retriever.open(self.index_dir, encoder=self._retriever.encoder)
-        return next(d.to_dict() for d in self._retriever.documents if d.source == doc.source)
+            self._reopen()
+        return next(d.to_dict() for d in self._retriever.documents if d.doc_id == doc.doc_id)
 
     def section_context(self, chunk: Chunk) -> str:
         """The whole section a chunk belongs to, as the report has it."""
@@ -225,10 +248,11 @@ class Service:
         staging = (
             Path(tempfile.mkdtemp(prefix="rag-uploads-"))
             if is_engine(self.index_dir)
-            else sibling(Path(self.index_dir), "uploads", tag)
+            else make_sibling(Path(self.index_dir), "uploads", tag)
         )
         skipped: list[tuple[str, str]] = []
         sources: dict[Path, str] = {}
+        originals: dict[str, str] = {}  # staged name -> the name the user gave
         try:
             staging.mkdir(parents=True, exist_ok=True)
             taken = {d.source for d in self.retriever.documents}
@@ -246,10 +270,6 @@ class Service:
                 if not dest.is_relative_to(staging.resolve()):
                     skipped.append((original, "unsafe file name"))
                     continue
-                same = self._same_upload(name, path)
-                if same is not None:
-                    reused.append((original, same))
-                    continue
                 # 下载.txt again with other content is another report: 下载 (2).txt, never a replacement
                 staged = {p.name for p in sources}
                 ids = {d.doc_id for d in self._retriever.documents} | {doc_id_for(Path(n)) for n in staged}
@@ -257,6 +277,7 @@ class Service:
                 dest = staging / name
                 shutil.copyfile(path, dest)
                 sources[dest] = f"uploads/{name}"
+                originals[name] = original
             indexed: list[str] = []
             warnings: list[tuple[str, str]] = []
             # one file at a time, smallest first: each is searchable as soon as it is in, and a large
@@ -265,18 +286,21 @@ class Service:
             order = sorted(sources, key=lambda p: p.stat().st_size)
             for n, dest in enumerate(order, 1):
                 told = _told(progress, f"file {n}/{len(order)} {Path(sources[dest]).name}")
-                done, bad, said = self._index_upload(dest, sources[dest], told)
+                done, bad, said, same = self._index_upload(dest, sources[dest], told)
                 indexed += done
                 skipped += bad
                 warnings += said
+                reused += [(originals.get(n, n), held) for n, held in same]
             return UploadOutcome(tuple(indexed), tuple(skipped), tuple(warnings), tuple(reused))
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
     def _index_upload(
         self, dest: Path, source: str, progress: Progress | None = None
-    ) -> tuple[list[str], list[tuple[str, str]], list[tuple[str, str]]]:
-        """(indexed names, skipped, warnings) of one staged upload, added under the build lock."""
+    ) -> tuple[list[str], list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
+        """(indexed names, skipped, warnings, repeats of indexed reports) of one staged upload. The
+        build reads the file before it takes the index's write lock and decides, under it, whether
+        the same text is indexed already (then nothing is stored twice, whatever the name)."""
         with self._build_lock:
             failure = "no usable report text"
             try:
@@ -296,26 +320,15 @@ class Service:
                 elif "skipped: " in message:  # the file's own reason (a limit, an unreadable file)
                     failure = message.split("skipped: ", 1)[1].split(": ", 1)[-1].split("; supported")[0]
             if result is not None:
-                self._retriever = Retriever.open(self.index_dir, encoder=self._retriever.encoder)
+                self._reopen()
         name = source.removeprefix("uploads/")
         if result is None:
-            return [], [(name, failure)], []
+            return [], [(name, failure)], [], []
         names = {d.doc_id: d.source.removeprefix("uploads/") for d in self._retriever.documents}
         skipped = [(s.path.removeprefix("uploads/"), s.reason) for s in result.skipped]
         warnings = [(src.removeprefix("uploads/"), w) for src, w in result.warnings]
-        return [names[i] for i in result.indexed], skipped, warnings
-
-    def _same_upload(self, name: str, path: Path) -> str | None:
-        """The indexed upload of that name whose text is this file's text, if any (same content = one report)."""
-        for d in self._retriever.documents:
-            if d.source != f"uploads/{name}":
-                continue
-            try:
-                text = load_report(path, source=name).text
-            except InputError:
-                return None
-            return name if self._retriever.report(d.doc_id).text == text else None
-        return None
+        same = [(src.removeprefix("uploads/"), Path(held).name) for src, held in result.duplicates]
+        return [names[i] for i in result.indexed], skipped, warnings, same
 
 
 def _told(progress: Progress | None, prefix: str) -> Progress | None:

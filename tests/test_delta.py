@@ -98,13 +98,13 @@ class TestDelta:
     ) -> None:
         base, added = split
         index = tmp_path / "index"
+        shutil.copytree(base, tmp_path / "base")
+        base = tmp_path / "base"
         build_index([base], index, encoder=e5)
         build_index(added, index, encoder=e5, add=True)
-        changed = tmp_path / "changed"
-        changed.mkdir()
-        first = sorted(base.glob("*.txt"))[0]
-        (changed / first.name).write_text(first.read_text(encoding="utf-8") + "\n补充说明。", encoding="utf-8")
-        build_index([changed], index, encoder=e5, add=True)
+        first = sorted(base.glob("*.txt"))[0]  # the same file, edited: its report is replaced
+        first.write_text(first.read_text(encoding="utf-8") + "\n补充说明。", encoding="utf-8")
+        build_index([first], index, encoder=e5, add=True)
         assert "segments" not in _manifest(index)  # one segment again, with every report
         assert len(Retriever.open(index, encoder=e5).documents) == 5
 

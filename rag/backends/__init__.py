@@ -79,6 +79,7 @@ def build(
     metadata: Path | None = None,
     remove: Sequence[str] = (),
     from_index: Path | None = None,
+    replace: bool = False,
 ) -> BuildResult:
     """rag.store.build_index for either backend; `from_index` copies a folder index into an engine."""
     if from_index is not None and not is_engine(location):
@@ -108,6 +109,7 @@ def build(
         sources=sources,
         metadata=metadata,
         remove=remove,
+        replace=replace,
     )
 
 

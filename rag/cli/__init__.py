@@ -45,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--add", action="store_true", help="keep the documents already indexed and add these")
     b.add_argument(
+        "--replace",
+        action="store_true",
+        help="rebuild from only these paths, dropping indexed reports they do not give (refused without it)",
+    )
+    b.add_argument(
         "--from-index",
         type=Path,
         metavar="FOLDER",

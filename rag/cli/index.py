@@ -30,9 +30,14 @@ def build(args: argparse.Namespace) -> int:
         metadata=args.metadata,
         progress=progress(),
         from_index=args.from_index,
+        replace=args.replace,
     )
+    for line in result.notices:
+        print(f"rag: {line}", file=sys.stderr)
     for skip in result.skipped:
         print(f"rag: skipped {skip.path}: {skip.reason}", file=sys.stderr)
+    for source, same in result.duplicates:
+        print(f"rag: {source}: same text as the indexed {same}; stored once", file=sys.stderr)
     for source, warning in result.warnings:
         print(f"rag: {source}: {warning}", file=sys.stderr)
     print(
@@ -80,8 +85,9 @@ def remove(args: argparse.Namespace) -> int:
 
     reader = open_reader(args.index)  # the encoder it was built with: what is kept is not embedded again
     encoder = load_encoder(reader.encoder_id)
-    result = build([], args.index, encoder=encoder, params=reader.params, remove=args.doc_ids, progress=progress())
-    print(f"removed {len(args.doc_ids)} ({result.documents} reports, {result.chunks} chunks in {shown(args.index)})")
+    doc_ids = list(dict.fromkeys(args.doc_ids))  # `rag remove X X` removes one report
+    result = build([], args.index, encoder=encoder, params=reader.params, remove=doc_ids, progress=progress())
+    print(f"removed {len(doc_ids)} ({result.documents} reports, {result.chunks} chunks in {shown(args.index)})")
     return 0
 
 
@@ -111,6 +117,7 @@ def ledger(args: argparse.Namespace) -> int:
     import csv
 
     from rag.backends import open_reader
+    from rag.ingest import spreadsheet_safe
     from rag.retrieve import filter_ledger
 
     files = open_reader(args.index)  # no encoder: the ledger is read, not searched
@@ -128,7 +135,8 @@ def ledger(args: argparse.Namespace) -> int:
         fields = list(rows[0].to_dict()) if rows else ["unit", "year", "indicator", "value", "measure", "span"]
         writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(r.to_dict() for r in rows)
+        # a unit or span a report (or a correction) starts with "=" must not run as a formula
+        writer.writerows({k: spreadsheet_safe(v) for k, v in r.to_dict().items()} for r in rows)
     else:
         for r in rows:
             value = f"{r.value:.4f}".rstrip("0").rstrip(".")

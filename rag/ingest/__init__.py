@@ -13,8 +13,12 @@ from rag.ingest.corrections import (
     Correction,
     apply,
     beside,
+    check_kind,
+    check_unit,
+    check_year,
     lookup,
     read_corrections,
+    spreadsheet_safe,
     write_corrections,
 )
 from rag.ingest.formats import MAX_CHUNKS_PER_REPORT, MAX_FILE_BYTES, MAX_REPORT_CHARS, SUPPORTED
@@ -31,11 +35,15 @@ __all__ = [
     "Correction",
     "apply",
     "beside",
+    "check_kind",
+    "check_unit",
+    "check_year",
     "doc_id_for",
     "iter_report_files",
     "load_report",
     "lookup",
     "read_corrections",
     "resolve_kind",
+    "spreadsheet_safe",
     "write_corrections",
 ]

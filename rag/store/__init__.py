@@ -1,14 +1,16 @@
 """The index folder: entries (what the manifest records), files (reading it), segment (one segment's
-files), build (writing it atomically), delta (adding reports to a large index without rewriting it).
+files), identity (which report is which), build (writing it atomically), delta (adding reports to a
+large index without rewriting it).
 
 Imports the L2 stages; never retrieve/answer.
 """
 
 from __future__ import annotations
 
-from rag.store.build import BuildResult, build_index, collect_reports, gather_corrections
+from rag.store.build import BuildResult, build_index, collect_reports
 from rag.store.entries import FORMAT_VERSION, BuildParams, DocEntry
 from rag.store.files import IndexFiles, open_index
+from rag.store.identity import gather_corrections
 from rag.store.segment import Skip, indexed_text
 
 __all__ = [

@@ -6,7 +6,7 @@ byte offsets, .npy and FAISS's own format. Nothing is written into the index unt
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -14,7 +14,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,17 +26,24 @@ from rag.ingest import (
     SUPPORTED,
     Correction,
     apply,
-    beside,
     iter_report_files,
     load_report,
-    read_corrections,
     write_corrections,
 )
+from rag.ingest.corrections import Named
 from rag.records import Report
 from rag.store.delta import add_as_delta
 from rag.store.entries import FORMAT_VERSION, BuildParams
 from rag.store.files import open_index, open_quietly
-from rag.store.guard import sibling, writer
+from rag.store.guard import make_sibling, replaceable, writer
+from rag.store.identity import (
+    Draft,
+    bind,
+    check_nothing_dropped,
+    check_unambiguous,
+    gather_corrections,
+    settle_identities,
+)
 from rag.store.segment import Progress, Segment, Skip, make_segment, swap_in, write_segment
 
 
@@ -53,12 +60,10 @@ class BuildResult:
     seconds_total: float = 0.0
     warnings: tuple[tuple[str, str], ...] = ()
     """(source, what is uncertain) for each report indexed by this build, after corrections."""
-
-
-@dataclass
-class Draft:
-    reports: list[Report] = field(default_factory=list)
-    skipped: list[Skip] = field(default_factory=list)
+    duplicates: tuple[tuple[str, str], ...] = ()
+    """(source, the indexed report whose text it repeats): the same content is stored once."""
+    notices: tuple[str, ...] = ()
+    """One line each about the index itself: a stored correction left out for a bad row, …"""
 
 
 def collect_reports(
@@ -70,6 +75,7 @@ def collect_reports(
     """
     draft = Draft()
     seen: set[str] = set()
+    texts: dict[str, str] = {}
     files = list(iter_report_files(paths))
     for n, path in enumerate(files, 1):
         if progress:
@@ -80,10 +86,14 @@ def collect_reports(
         except InputError as exc:
             draft.skipped.append(Skip(shown, str(exc).split(": ", 1)[-1]))
             continue
+        if report.content_id in texts:  # a copy under another name: one report
+            draft.duplicates.append((shown, texts[report.content_id]))
+            continue
         if report.doc_id in seen:
             digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
-            report = load_report(path, doc_id=f"{report.doc_id}-{digest}", source=shown)
+            report = dataclasses.replace(report, doc_id=f"{report.doc_id}-{digest}")
         seen.add(report.doc_id)
+        texts[report.content_id] = shown
         draft.reports.append(report)
     return draft
 
@@ -118,28 +128,16 @@ def check_writable(index_dir: Path) -> None:
     """The index path can take an index: not a file, and its nearest existing folder is writable."""
     if index_dir.exists() and not index_dir.is_dir():
         raise InputError(f"--index: {index_dir} is a file, not a folder")
+    if not replaceable(index_dir):
+        raise InputError(
+            f"--index: {index_dir} holds files that are not an index of rag (no index marker); "
+            "nothing in it was touched: give a new or empty folder"
+        )
     parent = index_dir.resolve().parent
     while not parent.exists():
         parent = parent.parent
     if not os.access(parent, os.W_OK) or (index_dir.is_dir() and not os.access(index_dir, os.W_OK)):
         raise InputError(f"--index: {index_dir}: no permission to write there")
-
-
-def gather_corrections(index_dir: Path, paths: Sequence[Path], metadata: Path | None) -> dict[str, Correction]:
-    """The index's stored corrections, overridden by reports.csv beside the reports, then by --metadata."""
-    table: dict[str, Correction] = {}
-    stored = index_dir / METADATA_FILE
-    if stored.is_file():
-        # a damaged stored table must not block a build; the user's own files still apply
-        with contextlib.suppress(InputError):
-            table.update(read_corrections(stored))
-    for path in beside(list(paths)):
-        table.update(read_corrections(path))
-    if metadata is not None:
-        if not metadata.is_file():
-            raise InputError(f"--metadata: {metadata}: no such file")
-        table.update(read_corrections(metadata))
-    return table
 
 
 def build_index(
@@ -154,21 +152,36 @@ def build_index(
     sources: dict[Path, str] | None = None,
     metadata: Path | None = None,
     remove: Sequence[str] = (),
+    replace: bool = False,
 ) -> BuildResult:
     """(Re)build index_dir from paths; with add=True the existing documents are kept too; the reports
-    `remove` names (doc ids) are left out of what is kept.
+    `remove` names (doc ids) are left out of what is kept. Without add, an index holding reports the
+    paths do not give is refused unless `replace` says to drop them.
 
     Corrections (file, unit, year, kind) come from the index's own reports.csv (earlier corrections,
     UI edits), then a reports.csv beside the reports, then `metadata`; all are kept in the new index,
-    so a correction survives every later rebuild. Nothing is written into index_dir until everything
-    succeeded, so a failure at any point leaves the previous index as it was.
+    bound to the content of the report they named, so a correction survives every later rebuild and
+    relabels no other file of the same name. The files are read before the write lock is taken (a
+    slow one holds up no other writer); everything from reading the index to swapping the new one in
+    happens under it. Nothing is written into index_dir until everything succeeded, so a failure at
+    any point leaves the previous index as it was.
     """
-    check_writable(index_dir)  # before any embedding: a wrong --index fails at once
-    with writer(index_dir):  # one writer at a time; a killed earlier swap is recovered first
-        return _build(paths, index_dir, encoder, params, add, count_tokens, progress, sources, metadata, remove)
+    check_writable(index_dir)  # before any reading or embedding: a wrong --index fails at once
+    draft = collect_reports(paths, sources, progress)
+    waiting = None
+    if progress is not None:
+        told = progress
+
+        def waiting() -> None:
+            told("waiting for another build of this index", 0, 1)
+
+    with writer(index_dir, waiting=waiting):  # one writer at a time; a killed earlier swap is recovered first
+        check_writable(index_dir)  # it may have changed while we waited
+        return _build(draft, paths, index_dir, encoder, params, add, count_tokens, progress, metadata, remove, replace)
 
 
 def _build(
+    draft: Draft,
     paths: Sequence[Path],
     index_dir: Path,
     encoder: Encoder,
@@ -176,9 +189,9 @@ def _build(
     add: bool,
     count_tokens: TokenCounter | None,
     progress: Progress | None,
-    sources: dict[Path, str] | None,
     metadata: Path | None,
-    remove: Sequence[str] = (),
+    remove: Sequence[str],
+    replace: bool,
 ) -> BuildResult:
     started = time.perf_counter()
     params = params or BuildParams()
@@ -186,8 +199,17 @@ def _build(
     if remove:
         add = True
         check_removable(remove, [d.doc_id for d in previous.documents] if previous is not None else [])
-    corrections = gather_corrections(index_dir, paths, metadata)
-    draft = collect_reports(paths, sources, progress)
+    stored, given = gather_corrections(index_dir, paths, metadata, draft.notices)
+    if previous is not None and add:
+        settle_identities(draft, previous.documents)
+    elif previous is not None and not replace and draft.reports:
+        check_nothing_dropped(draft, previous.documents, index_dir, len(draft.skipped))
+    held = [d for d in previous.documents if d.doc_id not in set(remove)] if previous is not None and add else []
+    replaced = {r.doc_id for r in draft.reports}
+    named: list[Named] = [*draft.reports, *(d for d in held if d.doc_id not in replaced)]
+    draft.notices.extend(check_unambiguous(named, given, stored))
+    contents = [r.content_id for r in draft.reports] + [d.content for d in held if d.doc_id not in replaced]
+    corrections = bind(stored | given, named, contents)
     draft.reports[:] = [apply(r, corrections) for r in draft.reports]
     counter = count_tokens or default_token_counter()
     if add and previous is not None and draft.reports and not remove:
@@ -202,7 +224,7 @@ def _build(
             kept = (previous or open_index(index_dir)).verify()
         except IndexStateError as exc:
             raise InputError(
-                f"--add: {index_dir} is damaged ({_damage(exc, index_dir)}); nothing was changed. "
+                f"--add: {index_dir.name} is damaged ({_damage(exc, index_dir)}); nothing was changed. "
                 "Rebuild it from all the reports with `rag build` (without --add)"
             ) from exc
     old = previous if previous is not None and previous.encoder_id == encoder.id else None
@@ -213,6 +235,10 @@ def _build(
         reports = [apply(r, corrections) for r in kept if r.doc_id not in gone] + reports
     if not reports and remove:
         raise InputError("remove: that would leave the index empty; delete the index instead")
+    if not reports and draft.duplicates and not draft.skipped:
+        return build_result(
+            None, draft, len(previous.documents) if previous else 0, previous.size if previous else 0, started
+        )
     if not reports:  # (checked again below, once over-long reports are left out)
         raise InputError(nothing_to_index(paths, draft))
     seg = make_segment(
@@ -234,7 +260,7 @@ def _build(
     try:
         _write_atomically(index_dir, manifest, seg, corrections)
     except OSError as exc:  # a read-only disk, a full one: the previous index stays as it was
-        raise InputError(f"--index: {index_dir}: cannot write the index ({exc.strerror or exc})") from exc
+        raise InputError(f"--index: {index_dir.name}: cannot write the index ({exc.strerror or exc})") from exc
     return build_result(seg, draft, len(seg.entries), len(seg.chunks), started)
 
 
@@ -264,6 +290,8 @@ def build_result(seg: Segment | None, draft: Draft, documents: int, chunks: int,
         indexed=tuple(r.doc_id for r in draft.reports),
         seconds_embedding=seg.seconds_embedding if seg else 0.0,
         seconds_total=time.perf_counter() - started,
+        duplicates=tuple(draft.duplicates),
+        notices=tuple(draft.notices),
     )
 
 
@@ -274,8 +302,7 @@ def _write_atomically(
     index_dir = index_dir.resolve()
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    tmp = sibling(index_dir, "tmp", tag)
-    tmp.mkdir()
+    tmp = make_sibling(index_dir, "tmp", tag)
     try:
         manifest["documents"] = write_segment(tmp, seg)
         if corrections:

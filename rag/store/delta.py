@@ -29,7 +29,7 @@ from rag.ingest import METADATA_FILE, Correction, apply, lookup, read_correction
 from rag.records import Report
 from rag.store.entries import FORMAT_VERSION, BuildParams, DocEntry
 from rag.store.files import IndexFiles
-from rag.store.guard import sibling
+from rag.store.guard import make_sibling
 from rag.store.segment import Progress, Segment, Skip, doc_hash, make_segment, swap_in, write_segment
 
 DELTA = "delta/"
@@ -162,8 +162,7 @@ def _write(previous: IndexFiles, seg: Segment, base_docs: list[DocEntry], correc
     """The new folder: the base's files linked (no copy), the delta written, the manifest last."""
     index_dir = previous.folder.resolve()
     tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    tmp = sibling(index_dir, "tmp", tag)
-    tmp.mkdir()
+    tmp = make_sibling(index_dir, "tmp", tag)
     try:
         for name in BASE_FILES:
             _link(index_dir / name, tmp / name)

@@ -52,6 +52,9 @@ class DocEntry:
     """Its passages' top-level section labels, in order, once each: what rag.outline reads to tell
     results from plans, kept here so an answer over 3,000 reports does not read all their passages
     (an index built before has none: they are then read from the passages)."""
+    content: str = ""
+    """The report's content identity (Report.content_id): what corrections and duplicates are keyed
+    by ("" in an index built before it was kept: such a report is matched by name, as then)."""
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> DocEntry:
@@ -66,7 +69,9 @@ class DocEntry:
     def from_report(
         cls, report: Report, digest: str, first: int, last: int, headings: tuple[str, ...] = ()
     ) -> DocEntry:
-        return cls(**report.metadata(), hash=digest, first=first, last=last, headings=headings)
+        return cls(
+            **report.metadata(), hash=digest, first=first, last=last, headings=headings, content=report.content_id
+        )
 
     def chunk(self, rec: dict[str, Any]) -> Chunk:
         """One of this report's passage records (chunk_id, section, text, start, end) as a Chunk: the

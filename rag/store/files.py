@@ -46,6 +46,7 @@ class IndexFiles:
         manifest_path = folder / "manifest.json"
         if not manifest_path.exists():
             raise IndexStateError(f"{folder}: no index here; build one with `rag build --index {folder}`")
+        self._stamp = _stamp(manifest_path)  # before the read: a swap after it shows as a change
         try:
             self.manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
             self.format = int(self.manifest["format"])
@@ -173,8 +174,10 @@ class IndexFiles:
         return [self.chunk(r) for r in rows]
 
     def stale(self) -> bool:
-        """A folder changes only by a build swapping a new one in; the process that built it reopens."""
-        return False
+        """A build (this process's, the CLI's, another server's) swapped a new folder in: its manifest
+        is another file now. One stat per request; a server then reopens instead of reading the new
+        folder's files through the old one's offsets."""
+        return _stamp(self.folder / "manifest.json") != self._stamp
 
     def describe(self) -> str:
         return str(self.folder)
@@ -333,6 +336,14 @@ def outline_rows(reader: IndexReader) -> list[OutlineRow]:
             )
         )
     return rows
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return (0, 0, 0)
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def open_index(folder: Path) -> IndexFiles:

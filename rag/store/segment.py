@@ -32,7 +32,7 @@ from rag.outline import CANONICAL, canonical_parts, canonical_section
 from rag.records import Chunk, Report
 from rag.segmentation import Segmenter
 from rag.store.entries import BuildParams, DocEntry
-from rag.store.guard import sibling
+from rag.store.guard import replaceable, sibling
 from rag.text import sentence_spans
 
 EMBED_BATCH = 64
@@ -286,9 +286,11 @@ def write_segment(folder: Path, seg: Segment) -> list[dict[str, Any]]:
 
 def swap_in(tmp: Path, index_dir: Path, tag: str) -> None:
     """Put the finished folder `tmp` at the index's path with renames (the old one goes)."""
+    if not replaceable(index_dir):  # checked before the build too; a folder may change meanwhile
+        raise InputError(
+            f"--index: {index_dir.name} holds files that are not an index of rag; nothing in it was touched"
+        )
     if index_dir.exists():
-        if not (index_dir / "manifest.json").exists() and any(index_dir.iterdir()):
-            raise InputError(f"{index_dir}: exists and is not an index; refusing to replace it")
         trash = sibling(index_dir, "old", tag)
         # a kill between these two renames leaves the complete new folder beside the path:
         # guard.recover puts it in place on the next open or build

@@ -27,7 +27,8 @@ from rag.errors import InputError
 from rag.ingest import Correction, apply, beside, read_corrections, write_corrections
 from rag.records import REPORT_METADATA, Report
 from rag.store import FORMAT_VERSION, BuildParams, BuildResult, DocEntry, IndexFiles
-from rag.store.build import Draft, build_result, check_removable, collect_reports, nothing_to_index
+from rag.store.build import build_result, check_removable, collect_reports, nothing_to_index
+from rag.store.identity import Draft, settle_identities
 from rag.store.segment import Progress, Segment, doc_hash, make_segment
 
 SETTLE_SHARE = 0.10
@@ -74,6 +75,8 @@ def build_engine(
             add = True
             check_removable(remove, list(indexed))
         draft = collect_reports(paths, sources, progress)
+        if add and indexed:  # the same text is stored once; another file's namesake gets its own id
+            settle_identities(draft, list(indexed.values()))
         draft.reports[:] = [apply(r, corrections) for r in draft.reports]
         counter = count_tokens or default_token_counter()
         same = manifest is not None and _same_build(manifest, encoder, params)
