@@ -48,7 +48,11 @@ def load_questions(path: Path) -> list[Question]:
             raise InputError(f"{where}: not valid JSON ({exc.msg})") from exc
         if not isinstance(raw, dict):
             raise InputError(f"{where}: each line must be a JSON object")
+        # a list question no unit meets ("units": []) has no answer to give and no evidence to cite
+        none_qualify = raw.get("kind") == "aggregation" and raw.get("units") == []
         for key in ("id", "kind", "question", "answer"):
+            if key == "answer" and none_qualify and raw.get(key) == "":
+                continue
             if not isinstance(raw.get(key), str) or not raw[key].strip():
                 raise InputError(f"{where}: field '{key}' must be a non-empty string")
         if raw["kind"] not in QUESTION_KINDS:
@@ -62,7 +66,7 @@ def load_questions(path: Path) -> list[Question]:
             for e in evidence
         ):
             raise InputError(f"{where}: field 'evidence' must be a list of {{doc_id, text}} objects")
-        if raw["kind"] != "unanswerable" and not evidence:
+        if raw["kind"] != "unanswerable" and not evidence and not none_qualify:
             raise InputError(f"{where}: field 'evidence' is required for kind '{raw['kind']}'")
         units = raw.get("units")
         if units is not None and not (isinstance(units, list) and all(isinstance(u, str) for u in units)):

@@ -32,8 +32,14 @@ def summarize(results: Sequence[QuestionResult]) -> dict[str, dict[str, float]]:
             m["unit_precision"] = sum(u[0] for u in units) / len(units)
             m["unit_recall"] = sum(u[1] for u in units) / len(units)
             m["unit_f1"] = sum(u[2] for u in units) / len(units)
-            seen = [r.candidate_recall for r in rs if r.candidate_recall is not None]
-            m["candidate_recall"] = sum(seen) / len(seen)
+            seen = [r.candidate_recall for r in rs if r.candidate_recall is not None and not r.none_qualify]
+            if seen:
+                m["candidate_recall"] = sum(seen) / len(seen)
+            empty = [r for r in rs if r.none_qualify]
+            if empty:  # no unit qualifies: the strict tier must be empty (candidates may still show)
+                m["empty_strict"] = sum(r.unit_scores is not None and r.unit_scores[2] >= 0.999 for r in empty) / len(
+                    empty
+                )
         values = [r.value_ok for r in rs if r.value_ok is not None]
         if values:
             m["value_correct"] = sum(values) / len(values)
@@ -43,9 +49,12 @@ def summarize(results: Sequence[QuestionResult]) -> dict[str, dict[str, float]]:
         unans = [r for r in rs if r.kind == "unanswerable"]
         if unans:
             m["abstention"] = sum(r.abstained for r in unans) / len(unans)
-        answerable = [r for r in rs if r.kind != "unanswerable"]
+        answerable = [r for r in rs if r.kind != "unanswerable" and not r.none_qualify]
         if answerable:
             m["false_abstention"] = sum(r.abstained for r in answerable) / len(answerable)
+        asked = [r for r in rs if r.kind != "unanswerable"]
+        if asked:  # refused outright ("未在已索引的报告中找到答案"), whatever the gold says
+            m["refused"] = sum(r.refused for r in asked) / len(asked)
         cites = sum(r.citations for r in rs)
         m["citation_precision"] = sum(r.citations_ok for r in rs) / cites if cites else 1.0
         nums = sum(r.numbers for r in rs)
@@ -146,6 +155,8 @@ TABLE_COLUMNS = (
     "unit_recall",
     "unit_f1",
     "candidate_recall",
+    "empty_strict",
+    "refused",
     "value_correct",
     "unit_values",
     "abstention",

@@ -80,6 +80,10 @@ class QuestionResult:
     numbers_quoted: int
     candidate_recall: float | None = None
     """Share of the gold units listed or shown as "可能相关，请核对": what a reviewer gets to see."""
+    none_qualify: bool = False
+    """A list question no unit meets: right only with an empty strict tier."""
+    refused: bool = False
+    """Answered "not found" outright (kind unanswerable), not an empty list with its coverage."""
     unit_values: tuple[int, int] | None = None
     """A comparison's values for units with gold evidence: (right, given). Right: the value is a
     number of that unit's gold evidence. The top unit and value alone hide a wrong value further down."""
@@ -88,10 +92,10 @@ class QuestionResult:
     def passed(self) -> bool:
         if self.kind == "unanswerable":
             return self.abstained
+        if self.unit_scores is not None and self.kind == "aggregation":
+            return self.unit_scores[2] >= 0.999 and not (self.none_qualify and self.refused)
         if self.abstained:
             return False
-        if self.unit_scores is not None and self.kind == "aggregation":
-            return self.unit_scores[2] >= 0.999
         return bool(self.value_ok)
 
 
@@ -178,8 +182,13 @@ def evaluate(
                 answer=answer.text,
                 rank=rank,
                 value_ok=None if q.kind in ("aggregation", "unanswerable") else _value_ok(q, answer),
-                unit_scores=_unit_scores(q.units, answer.units) if q.kind == "aggregation" and q.units else None,
+                # no gold unit: right only with an empty strict tier (precision 0 for any unit named)
+                unit_scores=(
+                    _unit_scores(q.units, answer.units) if q.kind == "aggregation" and q.units is not None else None
+                ),
                 abstained=abstained,
+                none_qualify=q.kind == "aggregation" and q.units == (),
+                refused=answer.kind == "unanswerable",
                 citations=len(answer.citations),
                 citations_ok=ok_cites,
                 numbers=numbers,
