@@ -37,7 +37,7 @@ from rag.ingest import (
 )
 from rag.records import Answer, Chunk
 from rag.retrieve import Retriever
-from rag.store import DocEntry
+from rag.store import DocEntry, report_rows
 from rag.store.guard import make_sibling, writer
 from rag.store.segment import Progress
 from rag.text import has_chinese
@@ -164,7 +164,7 @@ class Service:
         return [r.to_dict() for r in self.retriever.outline()]
 
     def reports(self) -> list[dict[str, Any]]:
-        return [d.to_dict() for d in self.retriever.documents]
+        return report_rows(self.retriever.documents)
 
     def correct(
         self, report: str, *, unit: str | None = None, year: int | None = None, kind: str | None = None

@@ -309,3 +309,20 @@ class TestServer:
         doc = str(_docs(index_copy)[0]["doc_id"])
         out = _rag("remove", doc, doc, "--index", str(index_copy))
         assert out.returncode == 0 and out.stdout.startswith("removed 1 ") and len(_docs(index_copy)) == 4
+
+
+class TestTwins:
+    def test_two_reports_of_one_unit_and_year_are_warned_in_listings_and_answers(
+        self, index_copy: Path, tmp_path: Path, e5: OnnxE5Encoder
+    ) -> None:
+        (tmp_path / "a").mkdir()
+        real = write_report(tmp_path / "a", "测试区报告.txt", SMALL_REPORT)
+        fake = tmp_path / "b" / "另一份.txt"
+        fake.parent.mkdir()
+        fake.write_text(SMALL_REPORT.replace("1234条", "9999条").replace("40宗", "50宗"), encoding="utf-8")
+        assert _rag("build", str(real), str(fake), "--index", str(index_copy), "--add").returncode == 0
+        out = _rag("reports", "--index", str(index_copy), "--json")
+        warned = [d for d in json.loads(out.stdout) if any("has another report" in w for w in d["warnings"])]
+        assert len(warned) == 2
+        answer = Service(index_copy, encoder=e5).ask("哪些单位主动公开了政府信息?")
+        assert any("2份报告" in n and "测试区" in n for n in answer.notices), answer.notices

@@ -13,6 +13,7 @@ from rag.answer.evidence import (
     figure_checks,
     in_scope,
     per_report,
+    twin_checks,
     unanswerable,
 )
 from rag.answer.figures import Subject
@@ -167,7 +168,7 @@ def compare(ctx: Context, scope: Scope) -> Answer:
         citations=tuple(cites.items),
         units=tuple(r[0] for r in rows),
         values=tuple((n, q.value, q.measure) for n, q, _ in rows),
-        notices=figure_checks([(n, e) for n, _, e in rows]),
+        notices=figure_checks([(n, e) for n, _, e in rows]) + twin_checks([(n, e) for n, _, e in rows]),
     )
 
 

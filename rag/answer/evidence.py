@@ -10,6 +10,7 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -341,6 +342,20 @@ def figure_checks(cited: Sequence[tuple[str, Evidence]]) -> tuple[str, ...]:
     for unit, e in cited:
         out += [f"核对 {unit}：{check.describe()}" for check in rate_checks(e.verdict.quote)]
     return tuple(dict.fromkeys(out))
+
+
+def twin_checks(cited: Sequence[tuple[str, Evidence]]) -> tuple[str, ...]:
+    """A notice for each unit and year cited from two different reports: a second report claiming to
+    be the same unit's (a copy with other figures) must not stand silently beside the real one."""
+    seen: dict[tuple[str, int | None], set[str]] = {}
+    for _, e in cited:
+        seen.setdefault((e.chunk.unit, e.chunk.year), set()).add(e.chunk.source)
+    out = []
+    for (unit, year), sources in seen.items():
+        if len(sources) > 1:
+            names = "、".join(sorted(Path(s).name for s in sources))
+            out.append(f"核对 {unit}：{year or '?'}年有{len(sources)}份报告（{names}），请确认哪份为准")
+    return tuple(out)
 
 
 def coverage_line(

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from rag.answer.evidence import Citations, Context, Evidence, coverage_line, figure_checks, per_report, unanswerable
+from rag.answer.evidence import (
+    Citations,
+    Context,
+    Evidence,
+    coverage_line,
+    figure_checks,
+    per_report,
+    twin_checks,
+    unanswerable,
+)
 from rag.records import Answer
 from rag.retrieve import Scope
 
@@ -72,5 +81,5 @@ def aggregate(ctx: Context, scope: Scope) -> Answer:
         citations=tuple(cites.items),
         units=tuple(names),
         candidates=tuple(n for n, _ in related),
-        notices=((notice,) if notice else ()) + figure_checks(qualified + related),
+        notices=((notice,) if notice else ()) + figure_checks(qualified + related) + twin_checks(qualified + related),
     )

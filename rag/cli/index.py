@@ -93,8 +93,9 @@ def remove(args: argparse.Namespace) -> int:
 
 def reports(args: argparse.Namespace) -> int:
     from rag.backends import open_reader, shown
+    from rag.store import report_rows
 
-    docs = [d.to_dict() for d in open_reader(args.index).documents]
+    docs = report_rows(open_reader(args.index).documents)
     if args.json:
         print_json(docs)
         return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 from rag.store.build import BuildResult, build_index, collect_reports
 from rag.store.entries import FORMAT_VERSION, BuildParams, DocEntry
 from rag.store.files import IndexFiles, open_index
-from rag.store.identity import gather_corrections
+from rag.store.identity import gather_corrections, report_rows
 from rag.store.segment import Skip, indexed_text
 
 __all__ = [
@@ -25,4 +25,5 @@ __all__ = [
     "gather_corrections",
     "indexed_text",
     "open_index",
+    "report_rows",
 ]

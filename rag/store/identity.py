@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rag.errors import InputError
 from rag.ingest import METADATA_FILE, Correction, beside, lookup, read_corrections
@@ -141,3 +142,34 @@ def gather_corrections(
             raise InputError(f"--metadata: {metadata}: no such file")
         given.update(read_corrections(metadata))
     return stored, given
+
+
+def twins(documents: Sequence[DocEntry]) -> dict[str, str]:
+    """doc_id -> a warning, for each report that shares its unit, year and kind with another one:
+    a second report claiming to be an indexed unit's (a copy with other figures, a mislabelled
+    file) must not pass silently beside the real one. Computed when listed, so it goes away with
+    the other report."""
+    groups: dict[tuple[str, int | None, str], list[DocEntry]] = {}
+    for d in documents:
+        groups.setdefault((d.unit, d.year, d.kind), []).append(d)
+    out: dict[str, str] = {}
+    for (unit, year, _), docs in groups.items():
+        if len(docs) < 2 or year is None:
+            continue
+        for d in docs:
+            others = "、".join(Path(o.source).name for o in docs if o is not d)
+            out[d.doc_id] = f"unit: {unit} {year}年 has another report indexed ({others}); check which one is right"
+    return out
+
+
+def report_rows(documents: Sequence[DocEntry]) -> list[dict[str, Any]]:
+    """What `rag reports --json` and /api/reports list: each report's metadata, with the warning of
+    a report that shares its unit and year with another."""
+    warned = twins(documents)
+    rows = []
+    for d in documents:
+        row = d.to_dict()
+        if d.doc_id in warned:
+            row["warnings"] = [*row["warnings"], warned[d.doc_id]]
+        rows.append(row)
+    return rows
