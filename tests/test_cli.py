@@ -135,6 +135,9 @@ class TestMetadataCommands:
         assert out.returncode == 0, out.stderr
         units = {h["unit"] for h in json.loads(out.stdout)["hits"]}
         assert units == {"源城区人民政府办公室", "河源市源城区埔前镇人民政府"}
+        for verb in ("search", "ask"):  # a region no report lies in names the field, not "not found"
+            bad = rag(verb, "主动公开", "--index", str(seed_index), "--region", "火星市")
+            assert bad.returncode == 1 and bad.stderr.startswith("rag: --region: no indexed report lies in '火星市'")
 
     def test_kind_filter_and_an_unknown_kind(self, seed_index: Path) -> None:
         out = rag("ask", "主动公开了多少条政府信息?", "--index", str(seed_index), "--kind", "法治", "--json")

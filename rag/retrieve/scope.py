@@ -68,6 +68,9 @@ def select_documents(
         kinds = set(kinds_named(kind))
         docs = [d for d in docs if d.kind in kinds]
     if region is not None:
+        if not any(in_region(region, d.unit, d.place) for d in documents):
+            shown = region if len(region) <= 40 else region[:40] + "…"
+            raise InputError(f"--region: no indexed report lies in '{shown}' (a province, city, county or town)")
         docs = [d for d in docs if in_region(region, d.unit, d.place)]
     if doc_ids is not None:
         keep = set(doc_ids)
