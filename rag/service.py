@@ -235,11 +235,27 @@ class Service:
             return YEAR.sub(f"{year.group(1)}年", previous, count=1) if old else f"{year.group(1)}年{previous}"
         old_units = self._retriever.units_in(previous)
         if not old_units:
-            return f"{target}{previous}" if has_chinese(previous) else f"{previous} ({target})"
-        for alias in sorted(aliases(old_units[0]), key=len, reverse=True):
-            if alias in previous:
-                return previous.replace(alias, target, 1)
-        return f"{target}{previous}"
+            asked = f"{target}{previous}" if has_chinese(previous) else f"{previous} ({target})"
+        else:
+            asked = f"{target}{previous}"
+            for alias in sorted(aliases(old_units[0]), key=len, reverse=True):
+                if alias in previous:
+                    asked = previous.replace(alias, target, 1)
+                    break
+        return self._year_that_exists(asked, target)
+
+    def _year_that_exists(self, asked: str, target: str) -> str:
+        """A year carried over from the previous question yields when the new unit has no report of
+        it: "那河东区呢?" after a question on 2025 asks about 河东区's newest report (2024), and the
+        question shown says so, instead of a refusal for a year the reviewer never asked about."""
+        carried = YEAR.search(asked)
+        units = self._retriever.units_in(target)
+        if carried is None or not units or YEAR.search(target):
+            return asked
+        years = sorted({d.year for d in self._retriever.documents if d.unit in units and d.year is not None})
+        if not years or int(carried.group(1)) in years:
+            return asked
+        return YEAR.sub(f"{years[-1]}年", asked, count=1)
 
     def add_uploads(self, files: Sequence[tuple[str, Path]], progress: Progress | None = None) -> UploadOutcome:
         """Index uploaded files into the existing index (only they are embedded); bad ones are listed.

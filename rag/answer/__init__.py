@@ -8,6 +8,8 @@ constraints. Lookups read the top passages (here); "which units" lists read ever
 
 from __future__ import annotations
 
+import dataclasses
+
 from rag.answer.compare import NOTE_PREFIXES, REPORT_YEAR, compare
 from rag.answer.evidence import (
     COVERAGE_PREFIXES,
@@ -17,9 +19,9 @@ from rag.answer.evidence import (
     Evidence,
     default_glossary,
     evidence_by_report,
-    in_scope,
     missing_en,
     missing_zh,
+    relaxed_scope,
     unanswerable,
     with_question_scope,
 )
@@ -62,27 +64,35 @@ def ask(
     if not question:
         raise InputError("question: must not be empty")
     ctx = Context(retriever, question, segmenter or retriever.segmenter, glossary or default_glossary(), limits)
-    scope = Scope(unit, year, kind, region, section)
-    retriever.allowed_rows(**scope.kwargs())  # validates the filters before any work
-    if ctx.a.unknown_places and not retriever.units_in(question):
-        return unanswerable(
-            ctx,
-            f"已索引的报告中没有{'、'.join(ctx.a.unknown_places)}的报告。",
-            f"No indexed report comes from {', '.join(ctx.a.unknown_places)}.",
-        )
+    caller = Scope(unit, year, kind, region, section)
+    retriever.allowed_rows(**caller.kwargs())  # validates the filters before any work
+    scope = with_question_scope(ctx, caller)
+    if ctx.reach.refusal is not None:  # a place or year named that no indexed report has
+        return unanswerable(ctx, *ctx.reach.refusal)
     if ctx.a.kind == "lookup":
-        return _lookup(ctx, scope)
-    scope = with_question_scope(ctx, scope)
-    if not in_scope(ctx, scope):
+        return _said(ctx, _lookup(ctx, caller))
+    scope, docs = relaxed_scope(ctx, scope, caller)
+    if not docs:
         return unanswerable(ctx, missing_zh(ctx, scope), missing_en(ctx, scope))
     if ctx.a.kind == "aggregation":
-        return aggregate(ctx, scope)
-    return compare(ctx, scope)
+        return _said(ctx, aggregate(ctx, scope))
+    return _said(ctx, compare(ctx, scope))
+
+
+def _said(ctx: Context, answer: Answer) -> Answer:
+    """The answer with how its scope was read among its notices (a level dropped, a title year)."""
+    if not ctx.notices:
+        return answer
+    return dataclasses.replace(answer, notices=tuple(dict.fromkeys((*ctx.notices, *answer.notices))))
 
 
 def _lookup(ctx: Context, scope: Scope) -> Answer:
     named = ctx.retriever.units_in(ctx.question) if scope.unit is None else []
     hits = ctx.retriever.search(ctx.question, k=LOOKUP_DEPTH, **scope.kwargs())
+    if ctx.reach.only:  # a place named that only an unidentified report may be: those reports alone
+        hits = [h for h in hits if h.chunk.doc_id in ctx.reach.only] or [
+            h for each in ctx.retriever.search_each(ctx.question, sorted(ctx.reach.only), k=3) for h in each
+        ]
     if named:
         hits = [h for h in hits if h.chunk.unit in named] or hits
     year = ctx.a.scope.year if scope.year is None else None

@@ -6,6 +6,7 @@ list or comparison reads, and the lines every answer ends with. Imports rag.retr
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from rag.answer.reach import Reach, read_reach
 from rag.judge import Judge, Thresholds, Verdict, llm, thresholds, universal
 from rag.judge.numbers import asks_plan
 from rag.judge.universal import Universal
@@ -84,6 +86,11 @@ class Context:
     ) -> None:
         self.retriever = retriever
         self.question = question
+        self.reach = Reach()
+        """The regions and years the question's words keep (rag.answer.reach), read with its scope."""
+        self.notices: list[str] = []
+        """How the question's scope was read, where a reader should know (a level no report has, dropped)."""
+        self.levels_dropped = False
         self.a = analyse(question, segmenter=segmenter, glossary=glossary, unit_aliases=retriever.all_aliases)
         # a term weighs what the question's own word weighs: a synonym (当官的 for 领导干部) that no
         # report uses must not make the term the rarest of the question
@@ -208,12 +215,34 @@ def default_glossary() -> Glossary:
 
 def with_question_scope(ctx: Context, scope: Scope) -> Scope:
     """The year and kind the question names apply where the caller set none: "2022年的法治政府
-    建设报告中，哪些单位…" asks about those reports only."""
+    建设报告中，哪些单位…" asks about those reports only. The places and the other year forms it
+    names are read too (ctx.reach); a near miss is left in ctx.reach.refusal for the caller."""
     qs = ctx.a.scope
     year = qs.year
+    years = ctx.retriever.years
     # "2025年的GDP增长目标" is set by the reports on 2024 (their plan part); targets are read there
-    if year is not None and asks_plan(ctx.a) and year - 1 in ctx.retriever.years:
+    if year is not None and asks_plan(ctx.a) and year - 1 in years:
         year -= 1
+    elif year is not None and scope.year is None and year not in years:
+        # "2025年…" over reports titled 2025 that review 2024 only: the reviewer means those reports
+        titled = {d.year for d in ctx.retriever.documents if d.title_year == year and d.year is not None}
+        if len(titled) == 1:
+            reviewed = titled.pop()
+            ctx.notices.append(f"已索引的报告中没有回顾{year}年的报告，按标题为{year}年的报告（回顾{reviewed}年）回答")
+            year = reviewed
+    named = bool(ctx.retriever.units_in(ctx.question))
+    ctx.reach = read_reach(
+        ctx.question,
+        qs,
+        ctx.retriever.documents,
+        ctx.retriever.all_aliases,
+        named,
+        ctx.retriever.occurs,
+        lambda doc_id: ctx.retriever.report(doc_id).text,
+    )
+    if scope.year is not None and ctx.reach.years is not None:  # the caller's year decides
+        ctx.reach = dataclasses.replace(ctx.reach, years=None)
+    ctx.notices.extend(ctx.reach.notices)
     return Scope(
         scope.unit,
         scope.year if scope.year is not None else year,
@@ -252,8 +281,31 @@ def in_scope(ctx: Context, scope: Scope) -> list[DocEntry]:
     return [
         d
         for d in ctx.retriever.documents
-        if (allowed is None or allowed[d.first : d.last].any()) and ctx.a.scope.admits_level(d.level)
+        if (allowed is None or allowed[d.first : d.last].any())
+        and (ctx.levels_dropped or ctx.a.scope.admits_level(d.level))
+        and ctx.reach.admits(d)
     ]
+
+
+def relaxed_scope(ctx: Context, scope: Scope, caller: Scope) -> tuple[Scope, list[DocEntry]]:
+    """The scope with what the question's own words asked but no indexed report has dropped, each
+    with a notice: a level (各乡镇 over county reports only), then a kind. A year or a place named
+    and not indexed is a near miss, decided before; the caller's own filters are never dropped."""
+    docs = in_scope(ctx, scope)
+    if not docs and ctx.a.scope.levels:
+        ctx.levels_dropped = True
+        docs = in_scope(ctx, scope)
+        if docs:
+            ctx.notices.append(f"已索引的报告中没有{'、'.join(ctx.a.scope.levels)}一级的报告，按全部单位回答")
+        else:
+            ctx.levels_dropped = False
+    if not docs and scope.kind and not caller.kind:
+        wider = Scope(scope.unit, scope.year, None, scope.region, scope.section)
+        docs = in_scope(ctx, wider)
+        if docs:
+            ctx.notices.append(f"已索引的报告中没有{scope.kind}类的报告，按全部报告回答")
+            return wider, docs
+    return scope, docs
 
 
 def missing_zh(ctx: Context, scope: Scope) -> str:

@@ -93,7 +93,7 @@ class QuestionResult:
         if self.kind == "unanswerable":
             return self.abstained
         if self.unit_scores is not None and self.kind == "aggregation":
-            return self.unit_scores[2] >= 0.999 and not (self.none_qualify and self.refused)
+            return self.unit_scores[2] >= 0.999
         if self.abstained:
             return False
         return bool(self.value_ok)

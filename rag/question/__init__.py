@@ -68,10 +68,10 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
     q = normalize(question.strip())
     english = not has_chinese(re.sub(r"[“”\"'‘’].*?[“”\"'‘’]", "", q)) or bool(re.match(r"^[a-z]", q))
     kind: QuestionKind = "lookup"
-    scope = scope_of(q)
     unaliased = q  # a town named …各镇 is that town, not 各镇 (each town)
     for alias in sorted(unit_aliases, key=len, reverse=True):
         unaliased = unaliased.replace(normalize(alias), " ")
+    scope = scope_of(unaliased)
     if COMPARISON.search(q):
         kind = "comparison"
     elif AGGREGATION.search(unaliased) or scope.levels:
@@ -87,7 +87,8 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
     unquoted = QUOTED.sub(" ", stripped)
     if not english:  # "“三项制度”(行政执法公示、…)": a gloss in brackets explains, evidence need not repeat it
         unquoted = GLOSS.sub(" ", unquoted)
-    terms = [Term((w, *synonyms(w)), own=1, required=True) for w in dict.fromkeys(quoted)]
+    # a name the asker quotes (“一网通办”) is that name: no synonym (网上办) stands in for it
+    terms = [Term((w,), own=1, required=True) for w in dict.fromkeys(quoted)]
     if english:  # "legal aid cases (法律援助案件)": the asker's own Chinese pins the term
         for group in _glosses(unquoted):
             terms.append(

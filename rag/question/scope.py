@@ -38,6 +38,34 @@ KIND_KEYS = {
     "government work": "政府工作报告",
 }
 YEAR = re.compile(r"((?:19|20)\d\d)\s*年(?:度)?|\b(?:in|for|during)\s+((?:19|20)\d\d)\b", re.I)
+TITLE_YEAR = re.compile(
+    r"((?:19|20)\d\d)\s*年(?:度)?的?(?:[^，。？?,;；\s]{0,8}?)(?:政府工作报告|工作报告)"
+    r"|\b((?:19|20)\d\d)\s+government\s+work\s+reports?\b",
+    re.I,
+)
+"""`2026年政府工作报告`, `2026年的省政府工作报告`: the year a 政府工作报告's title carries, one after
+the year it reviews (the 2026 report, delivered in early 2026, reviews 2025)."""
+RANGE = re.compile(
+    r"((?:19|20)\d\d)\s*年?\s*(?:[—–\-~～至到]+)\s*((?:19|20)\d\d)\s*年"
+    r"|\b(?:from\s+)?((?:19|20)\d\d)\s*(?:-|–|—|to|through)\s*((?:19|20)\d\d)\b",
+    re.I,
+)
+SINCE = re.compile(
+    r"((?:19|20)\d\d)\s*年(?:度)?\s*(?:及|和|或)?(?:以后|之后|以来|后|起|至今)"
+    r"|\b(?:since|from|after)\s+((?:19|20)\d\d)\b(?:\s+on(?:wards?)?)?|\b((?:19|20)\d\d)\s+(?:and|or)\s+later\b",
+    re.I,
+)
+UNTIL = re.compile(
+    r"((?:19|20)\d\d)\s*年(?:度)?\s*(?:及|和|或)?(?:以前|之前|前)|\b(?:before|until|up to)\s+((?:19|20)\d\d)\b",
+    re.I,
+)
+RECENT = re.compile(
+    r"(?:近|最近|过去|前)\s*([一二两三四五六七八九十\d]+)\s*年|\b(?:last|past|recent)\s+(\w+)\s+years\b",
+    re.I,
+)
+"""近三年, 最近两年, the last three years: the newest years the index holds (resolved against it)."""
+NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+NUMERALS_EN = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "ten": 10}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +75,13 @@ class QuestionScope:
     levels: tuple[str, ...] = ()
     kind: str | None = None
     year: int | None = None
+    """One year reported on, named as such (2024年, in 2024)."""
+    title_year: int | None = None
+    """One year named as a report title's (2025年政府工作报告): the reports titled so, whatever they review."""
+    span: tuple[int | None, int | None] | None = None
+    """Years reported on from..to (2022—2024年; 2020年及以后: (2020, None); 2020年以前: (None, 2020))."""
+    recent: int | None = None
+    """近三年: the newest N years the index holds."""
     phrases: tuple[str, ...] = ()
     """The words that said so: they frame the question, no evidence sentence need repeat them."""
 
@@ -74,14 +109,20 @@ def _nouns() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
         else:
             # 哪些市场主体 and 哪些区域 name no level of unit
             lead = r"(?:哪些|哪几个|哪几|哪个|哪一个|哪家|哪)"
-            # 哪些省份… and …的省份有哪些 ask the same list
+            # 广州各区, 各乡镇 list the same units as 哪些区 (not 各部门: "要求各部门…" sets a task)
+            each = "" if noun in ("部门", "局") else "|" + "".join(f"(?<!{w})" for w in TASK_VERBS) + "各(?:个)?"
+            name = re.escape(noun)
+            # 哪些省份… and …的省份有哪些 ask the same list; 区县一级 names the level too
             pattern = re.compile(
-                lead + re.escape(noun) + r"(?![场域内外民直辖委])|" + re.escape(noun) + r"(?:都)?(?:有|是)哪些"
+                rf"(?:{lead[3:-1]}{each}){name}(?![场域内外民直辖委])|{name}(?:都)?(?:有|是)哪些"
+                rf"|(?:^|(?<=[在对从，,\s])){name}一级"
             )
         out.append((pattern, levels))
     return tuple(out)
 
 
+TASK_VERBS = ("要求", "督促", "推动", "组织", "指导", "引导", "带动")
+"""Verbs before 各X that set a task for each unit rather than ask about them."""
 DEPARTMENT_OF = {"省": "省级部门", "市": "市级部门", "县": "县级部门", "区": "县级部门"}
 DEPARTMENTS = re.compile(r"^(?:一级|级)?的?(?:部门|局|委办局)")
 ALSO = re.compile(r"^(?:或者?|和|、|及|与|以及)")
@@ -132,7 +173,31 @@ def scope_of(question: str) -> QuestionScope:
         key = km.group(1) or re.sub(r"[\s-]+", " ", km.group(2).lower())
         kind = KIND_KEYS.get(key)
         phrases.append(km.group(0))
+    years = _years(q, phrases)
+    return QuestionScope(levels=levels, kind=kind, phrases=tuple(phrases), **years)  # type: ignore[arg-type]
+
+
+def _years(q: str, phrases: list[str]) -> dict[str, object]:
+    """The years a question restricts itself to, in the forms reviewers write them; a phrase that
+    said so frames the question (no evidence sentence need repeat it)."""
+    for pattern, key in ((RANGE, "span"), (SINCE, "since"), (UNTIL, "until")):
+        m = pattern.search(q)
+        if m:
+            found = [int(g) for g in m.groups() if g and g.isdigit()]
+            phrases.append(m.group(0))
+            if key == "span":
+                return {"span": (min(found), max(found))}
+            return {"span": (found[0], None) if key == "since" else (None, found[0])}
+    m = RECENT.search(q)
+    if m:
+        word = (m.group(1) or m.group(2) or "").lower()
+        n = int(word) if word.isdigit() else NUMERALS.get(word) or NUMERALS_EN.get(word)
+        if n:
+            phrases.append(m.group(0))
+            return {"recent": n}
+    titled = {int(m.group(1) or m.group(2)) for m in TITLE_YEAR.finditer(q)}
     # one year named restricts; two ("2023年和2024年，哪一年…") is a question across years
     years = {int(m.group(1) or m.group(2)) for m in YEAR.finditer(q)}
-    year = years.pop() if len(years) == 1 else None
-    return QuestionScope(levels=levels, kind=kind, year=year, phrases=tuple(phrases))
+    if len(titled) == 1 and years <= titled:
+        return {"title_year": titled.pop()}
+    return {"year": years.pop() if len(years) == 1 else None}

@@ -1,0 +1,233 @@
+"""How far a question reaches, read against the index: the places it names and the years it means.
+
+Reviewers scope a question the way they speak: `广州哪些区…`, `广东各市`, `北京、上海等八省市`, `在8个
+省市的2026年政府工作报告中`, `2020年及以后`, `近三年`, `2022—2024年`. A place is a *division* only when the
+divisions table knows it (a full name anywhere, a short name such as 广州 only where a scope follows it:
+哪/各/的/、/等…); any other span that merely ends in 市 or 区 (`个省市`, `哪几个区`, a fragment of the
+question's predicate) is a term or nothing, never a unit the index lacks. A division that covers
+indexed reports restricts the question to them (a region); only a division, or a year, that is named
+and truly has no indexed report gives the near-miss refusal, naming the closest that are indexed.
+Imports rag.question/ingest/units and the index's entries; used by rag.answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rag.ingest.places import gazetteer
+from rag.question.scope import QuestionScope
+from rag.question.words import GENERIC_PLACE_WORDS, NOT_A_PLACE
+from rag.store import DocEntry
+from rag.text import normalize
+from rag.units import in_region
+
+SHORT_CUE = re.compile(r"^(?:哪|各|的|、|，|,|等|和|与|及|地区|全省|全市|所有|下辖|这|有哪些|境内|省内|市内|内)")
+"""What follows a short division name (广州, 广东) when it scopes a question: 广州哪些区, 广东各市,
+北京、上海等. A short name followed by anything else (长安汽车, 和平发展) is an ordinary word."""
+FULL_MIN = 3
+"""Full names shorter than this (城区, 郊区, 矿区) are ordinary words as often as divisions."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """What the question's own words keep of the index, beyond the caller's filters."""
+
+    regions: tuple[str, ...] = ()
+    """Divisions named that cover indexed reports: a report is kept when it lies in any of them."""
+    years: frozenset[int] | None = None
+    """Years reported on that the question means (a title year, a span, the newest N); None: any."""
+    notices: tuple[str, ...] = ()
+    """What the reader should know: a named place without reports, a year read as a title's."""
+    refusal: tuple[str, str] | None = None
+    """(zh, en) near miss: a division or year named that no indexed report has."""
+    only: frozenset[str] = frozenset()
+    """A place named that no report is known to be from: only the reports whose unit could not be
+    read and whose text speaks of itself at that place's level (doc ids) may be its."""
+
+    def admits(self, d: DocEntry) -> bool:
+        if self.only and d.doc_id not in self.only:
+            return False
+        if self.regions and not any(in_region(r, d.unit, d.place) for r in self.regions):
+            return False
+        return self.years is None or d.year in self.years
+
+
+def divisions_named(question: str, unit_aliases: set[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """(full name, its chain) of each division the question names; indexed units' own names are
+    theirs, not regions (霞山区 asked about is the unit)."""
+    table = gazetteer()
+    if table is None:
+        return []
+    q = _masked(normalize(question), unit_aliases, table.names_in)
+    out: dict[str, tuple[str, ...]] = {}
+    i = 0
+    names = table.names_in(q)
+    for name in names:
+        at = q.find(name, i)
+        i = at + len(name) if at >= 0 else i
+        ids = table.by_name.get(name, [])
+        full_names = {table.nodes[k].name for k in ids}
+        short = name not in full_names
+        if short and not SHORT_CUE.match(q[i:]):
+            continue
+        if not short and len(name) < FULL_MIN:
+            continue
+        if any(g == name for g in GENERIC_PLACE_WORDS) or NOT_A_PLACE.search(name):
+            continue
+        if name in unit_aliases and not short:
+            continue
+        # the highest division of that name (a 北京市 is the province-level one, not its 市辖区)
+        best = min(ids, key=lambda k: table.nodes[k].depth)
+        chain = table.chain(best)
+        out.setdefault(table.nodes[best].name, chain)
+    return list(out.items())
+
+
+def _masked(q: str, unit_aliases: set[str], names_in: Callable[[str], list[str]]) -> str:
+    """The question with each indexed unit's name blanked where it holds a division as a part
+    (重庆市江北区规划和自然资源局 holds 重庆市, 陵川县教育局 holds 陵川县): that division names the unit,
+    not a region. A name that is only the division (北京 for 北京市人民政府) stays: 北京哪些区 is a region."""
+    for alias in sorted((a for a in unit_aliases if a in q), key=len, reverse=True):
+        if any(len(n) < len(alias) for n in names_in(alias)):
+            q = q.replace(alias, " " * len(alias))
+    return q
+
+
+def read_reach(
+    question: str,
+    qs: QuestionScope,
+    documents: Sequence[DocEntry],
+    unit_aliases: set[str],
+    units_named: bool,
+    mentioned: Callable[[str], bool],
+    report_text: Callable[[str], str],
+) -> Reach:
+    """The regions and years the question means. `units_named`: the question names an indexed unit
+    (then a missing division is said, not refused). `mentioned(name)`: some indexed report's text
+    holds the name; a division no report lies in but one mentions (a report whose own unit could not
+    be read) is a term of the question, not a near miss. `report_text(doc_id)`: a report whose unit
+    could not be read may be the named place's when its text speaks of itself at that level (我区,
+    全区 for a 区): then the question is answered over everything, with a notice; else it is a near miss."""
+    regions: list[str] = []
+    missing: list[tuple[str, tuple[str, ...]]] = []
+    for full, chain in divisions_named(question, unit_aliases):
+        short = chain[-1] if chain else full
+        if any(in_region(full, d.unit, d.place) or in_region(short, d.unit, d.place) for d in documents):
+            regions.append(full)
+        elif not mentioned(full):
+            missing.append((full, chain))
+    notices = []
+    only: frozenset[str] = frozenset()
+    # a report whose unit could not be read (indexed under its file name) may be that place's: the
+    # index cannot show the place is missing, so the question is answered over everything, and said
+    unknown = [d for d in documents if dict(d.cues).get("unit", "").startswith("file name")]
+    names = "、".join(m for m, _ in missing)
+    fits = [d for d in unknown if any(_own_level(report_text(d.doc_id)) == _level(m) for m, _ in missing)]
+    if missing and (regions or units_named):
+        notices.append(f"已索引的报告中没有{names}的报告，只按其余范围回答")
+    elif missing and fits:
+        shown = "、".join(d.unit for d in fits[:3])
+        notices.append(f"已索引的报告中没有注明为{names}的报告；只检索未识别出单位、可能是它的报告（{shown}），请核对")
+        only = frozenset(d.doc_id for d in fits)
+    elif missing:
+        return Reach(refusal=_no_place(missing, documents))
+    years, said, refusal = _years(qs, documents)
+    if refusal is not None:
+        return Reach(refusal=refusal)
+    return Reach(tuple(regions), years, tuple(notices + said), only=only)
+
+
+OWN_LEVEL = (
+    ("街道", re.compile(r"我街道?|全街道|本街道|街道党工委|街道办事处")),
+    ("镇", re.compile(r"我镇|全镇|本镇|镇党委|镇政府")),
+    ("乡", re.compile(r"我乡|全乡|本乡|乡党委|乡政府")),
+    ("区", re.compile(r"我区|全区|本区|区委|区政府")),
+    ("县", re.compile(r"我县|全县|本县|县委|县政府")),
+    ("市", re.compile(r"我市|全市|本市|市委|市政府")),
+    ("省", re.compile(r"我省|全省|本省|省委|省政府")),
+)
+"""How a report speaks of its own place; the level spoken of most is the report's own."""
+
+
+def _own_level(text: str) -> str:
+    counts = [(len(p.findall(text)), level) for level, p in OWN_LEVEL]
+    best = max(counts)
+    return best[1] if best[0] else ""
+
+
+def _level(division: str) -> str:
+    for end in ("街道", "镇", "乡", "区", "县", "市", "省"):
+        if division.endswith(end) and not division.endswith("自治区"):
+            return end
+    return "省" if division.endswith("自治区") else ""
+
+
+def _no_place(missing: list[tuple[str, tuple[str, ...]]], documents: Sequence[DocEntry]) -> tuple[str, str]:
+    """The near-miss refusal for places, with the indexed units closest to them (same city, same
+    province), else the provinces the index covers."""
+    names = "、".join(m for m, _ in missing)
+    best, closest = 0, []
+    for d in documents:
+        chain = missing[0][1]
+        shared = next((k for k, (a, b) in enumerate(zip(chain, d.place, strict=False)) if a != b), None)
+        depth = min(len(chain), len(d.place)) if shared is None else shared
+        if depth > best:
+            best, closest = depth, [d.unit]
+        elif depth == best and depth > 0:
+            closest.append(d.unit)
+    if closest:
+        near = "、".join(dict.fromkeys(closest[:6]))
+        return (
+            f"已索引的报告中没有{names}的报告（最近的已索引单位：{near}）。",
+            f"No indexed report comes from {names} (closest indexed: {near}).",
+        )
+    tops = "、".join(dict.fromkeys(d.place[0] for d in documents if d.place)) or "—"
+    return (
+        f"已索引的报告中没有{names}的报告（已索引的报告来自：{tops}）。",
+        f"No indexed report comes from {names} (indexed: {tops}).",
+    )
+
+
+def _years(
+    qs: QuestionScope, documents: Sequence[DocEntry]
+) -> tuple[frozenset[int] | None, list[str], tuple[str, str] | None]:
+    """(years reported on, notices, refusal) for the year forms only this layer can resolve: a
+    title's year, a span, the newest N years. A single year reported on stays with the filters."""
+    indexed = sorted({d.year for d in documents if d.year is not None})
+    have = "、".join(f"{y}年" for y in indexed)
+    if qs.title_year is not None:
+        titled = {d.year for d in documents if d.year is not None and (d.title_year or d.year) == qs.title_year}
+        if titled:
+            return frozenset(titled), [], None
+        return (
+            None,
+            [],
+            (
+                f"已索引的报告中没有标题为{qs.title_year}年的报告（已索引的报告年份：{have}）。",
+                f"No indexed report is titled {qs.title_year} (indexed years: {', '.join(map(str, indexed))}).",
+            ),
+        )
+    if qs.span is not None:
+        lo, hi = qs.span
+        kept = {y for y in indexed if (lo is None or y >= lo) and (hi is None or y <= hi)}
+        if kept:
+            return frozenset(kept), [], None
+        shown = f"{lo or ''}—{hi or ''}"
+        return (
+            None,
+            [],
+            (
+                f"已索引的报告中没有{shown}年的报告（已索引：{have}）。",
+                f"No indexed report covers {shown} (indexed: {', '.join(map(str, indexed))}).",
+            ),
+        )
+    if qs.recent is not None and indexed:
+        kept = set(indexed[-qs.recent :])
+        return (
+            frozenset(kept),
+            [f"“近{qs.recent}年”按已索引报告中最新的{len(kept)}个年份（{'、'.join(map(str, sorted(kept)))}）理解"],
+            None,
+        )
+    return None, [], None

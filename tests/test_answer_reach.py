@@ -1,0 +1,147 @@
+"""Issue 26: the question's scope as reviewers write it is read, never guessed into a refusal.
+
+Real seed index (广东: 河源市 源城区 and 埔前镇, 湛江市 霞山区, 韶关市 车站街道, and 河东区 without a place).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer import ask
+from rag.answer.reach import divisions_named
+from rag.question.scope import scope_of
+from rag.retrieve import Retriever
+
+LIST = "主动公开政府信息的单位有哪些?"
+
+
+class TestYears:
+    @pytest.mark.parametrize(
+        ("question", "field", "value"),
+        [
+            ("在8个省市的2026年政府工作报告中，哪个省GDP增长最快?", "title_year", 2026),
+            ("2025年的省政府工作报告里哪些省提到了低空经济?", "title_year", 2025),
+            ("Which provinces' 2025 government work reports mention AI?", "title_year", 2025),
+            ("2020年及以后哪些单位开展了培训?", "span", (2020, None)),
+            ("2021年以来哪些单位开展了培训?", "span", (2021, None)),
+            ("Which units since 2022 trained officials?", "span", (2022, None)),
+            ("2022—2024年哪些单位开展了培训?", "span", (2022, 2024)),
+            ("2022-2024年哪些单位开展了培训?", "span", (2022, 2024)),
+            ("2022年至2024年哪些单位开展了培训?", "span", (2022, 2024)),
+            ("2023年以前哪些单位开展了培训?", "span", (None, 2023)),
+            ("近三年哪些单位开展了培训?", "recent", 3),
+            ("最近两年哪些单位开展了培训?", "recent", 2),
+            ("in the last three years which units trained officials?", "recent", 3),
+            ("2024年哪些单位开展了培训?", "year", 2024),
+            ("2024年度哪些单位开展了培训?", "year", 2024),
+        ],
+    )
+    def test_a_year_form_is_read(self, question: str, field: str, value: object) -> None:
+        scope = scope_of(question)
+        assert getattr(scope, field) == value
+        others = {"title_year", "span", "recent", "year"} - {field}
+        assert all(getattr(scope, f) is None for f in others)
+
+    def test_two_years_are_a_question_across_years(self) -> None:
+        assert scope_of("2023年和2024年哪一年公开的多?").year is None
+
+
+class TestLevels:
+    @pytest.mark.parametrize(
+        ("question", "levels"),
+        [
+            ("广州各区主动公开了多少条政府信息?", ("区",)),
+            ("各乡镇哪个调解成功率最高?", ("镇", "乡")),
+            ("哪几个区提到了网格员?", ("区",)),
+            ("区县一级有哪些单位提到了网格员?", ("县", "区")),
+            ("广东各市哪个主动公开最多?", ("市",)),
+        ],
+    )
+    def test_each_and_which_name_the_level(self, question: str, levels: tuple[str, ...]) -> None:
+        assert scope_of(question).levels == levels
+
+    @pytest.mark.parametrize("question", ["要求各乡镇落实网格化管理的单位有哪些?", "哪些市场主体获得了贷款?"])
+    def test_a_task_or_a_compound_is_no_level(self, question: str) -> None:
+        assert scope_of(question).levels == ()
+
+
+class TestPlaces:
+    @pytest.mark.parametrize(
+        ("question", "division"),
+        [
+            ("河源哪些单位主动公开了政府信息?", "河源市"),
+            ("河源市的哪些单位主动公开了政府信息?", "河源市"),
+            ("河源各单位主动公开了多少?", "河源市"),
+            ("广东、福建等省份哪些单位提到了网格?", "广东省"),
+        ],
+    )
+    def test_a_division_is_named_with_or_without_its_suffix(self, question: str, division: str) -> None:
+        assert division in [name for name, _ in divisions_named(question, set())]
+
+    @pytest.mark.parametrize(
+        "question",
+        [
+            "在8个省市的报告中哪些单位提到网格?",
+            "哪几个区提到了网格员?",
+            "长安汽车的产量超过多少的单位有哪些?",
+            "城区哪些单位开展了普法?",
+        ],
+    )
+    def test_words_that_only_look_like_places_name_none(self, question: str) -> None:
+        assert divisions_named(question, set()) == []
+
+    @pytest.mark.parametrize(
+        "question",
+        [
+            "河源哪些单位主动公开了政府信息?",
+            "河源市哪些单位主动公开了政府信息?",
+            "河源市的哪些单位主动公开了政府信息?",
+            "河源各单位主动公开政府信息的情况?",
+            "在河源的报告中，哪些单位主动公开了政府信息?",
+        ],
+    )
+    def test_a_region_keeps_its_units_and_is_never_refused(self, retriever: Retriever, question: str) -> None:
+        a = ask(retriever, question)
+        assert a.kind == "aggregation", a.text
+        listed = set(a.units) | set(a.candidates)
+        assert listed and listed <= {"源城区人民政府办公室", "河源市源城区埔前镇人民政府"}
+
+    @pytest.mark.parametrize(
+        "question",
+        [
+            "在8个省市的报告中，哪些单位主动公开了政府信息?",
+            "哪几个单位主动公开了政府信息?",
+            "请列出主动公开了政府信息的单位，谢谢",
+            "个省市里哪些单位主动公开了政府信息?",
+        ],
+    )
+    def test_an_unknown_phrase_is_never_a_refusal(self, retriever: Retriever, question: str) -> None:
+        a = ask(retriever, question)
+        assert a.kind == "aggregation" and len(a.units) + len(a.candidates) >= 4, a.text
+
+    def test_a_division_truly_not_indexed_is_a_near_miss_naming_the_closest(self, retriever: Retriever) -> None:
+        a = ask(retriever, "深圳市哪些单位主动公开了政府信息?")
+        assert a.kind == "unanswerable" and "没有深圳市的报告" in a.text
+        assert "最近的已索引单位" in a.text and "源城区人民政府办公室" in a.text  # 广东 units are the closest
+
+    def test_a_missing_division_beside_an_indexed_one_is_said_and_the_rest_answered(self, retriever: Retriever) -> None:
+        a = ask(retriever, "河源、深圳等地哪些单位主动公开了政府信息?")
+        assert a.kind == "aggregation" and any("深圳市" in n for n in a.notices)
+
+
+class TestScopeThatSelectsNothing:
+    def test_a_level_no_report_has_is_dropped_with_a_notice(self, retriever: Retriever) -> None:
+        a = ask(retriever, "哪些乡主动公开了政府信息?")
+        assert a.kind == "aggregation" and a.units
+        assert any("没有乡一级的报告" in n for n in a.notices)
+
+    def test_a_year_not_indexed_is_a_near_miss(self, retriever: Retriever) -> None:
+        a = ask(retriever, "2019年哪些单位主动公开了政府信息?")
+        assert a.kind == "unanswerable" and "2019" in a.text
+
+    def test_a_span_reads_the_years_in_it(self, retriever: Retriever) -> None:
+        a = ask(retriever, "2025年及以后哪些单位主动公开了政府信息?")
+        docs = {d.unit: d.year for d in retriever.documents}
+        assert a.units and all(docs[u] == 2025 for u in (*a.units, *a.candidates))
+        none = ask(retriever, "2010—2015年哪些单位主动公开了政府信息?")
+        assert none.kind == "unanswerable" and "2010" in none.text
