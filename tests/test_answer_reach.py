@@ -5,14 +5,17 @@ Real seed index (广东: 河源市 源城区 and 埔前镇, 湛江市 霞山区,
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rag.answer import ask
 from rag.answer.reach import divisions_named
+from rag.embedding import OnnxE5Encoder
 from rag.question.scope import scope_of
 from rag.retrieve import Retriever
-
-LIST = "主动公开政府信息的单位有哪些?"
+from rag.store import build_index
+from tests.conftest import SMALL_REPORT, write_report
 
 
 class TestYears:
@@ -145,3 +148,36 @@ class TestScopeThatSelectsNothing:
         assert a.units and all(docs[u] == 2025 for u in (*a.units, *a.candidates))
         none = ask(retriever, "2010—2015年哪些单位主动公开了政府信息?")
         assert none.kind == "unanswerable" and "2010" in none.text
+
+
+class TestOneLinePerUnit:
+    def test_a_unit_with_reports_of_two_years_is_one_line_citing_each_year(
+        self, tmp_path: Path, e5: OnnxE5Encoder
+    ) -> None:
+        folder = tmp_path / "in"
+        folder.mkdir()
+        write_report(folder, "测试区2025.txt", SMALL_REPORT)
+        older = SMALL_REPORT.replace("2025年", "2024年").replace("1234条", "987条").replace("2026-01-05", "2025-01-06")
+        write_report(folder, "测试区2024.txt", older)
+        build_index([folder], tmp_path / "ix", encoder=e5)
+        r = Retriever.open(tmp_path / "ix", encoder=e5)
+        assert sorted(d.year for d in r.documents) == [2024, 2025]
+        a = ask(r, "哪些单位主动公开了政府信息?")
+        assert a.units == ("测试区人民政府办公室",)
+        line = next(ln for ln in a.text.splitlines() if ln.startswith("- 测试区人民政府办公室"))
+        assert "（2024年）" in line and "（2025年）" in line and "[1]" in line and "[2]" in line
+        assert sum(ln.startswith("- ") for ln in a.text.splitlines()) == 1
+
+
+class TestSharedSubject:
+    def test_a_clause_after_a_semicolon_keeps_the_subject_it_shares(self, retriever: Retriever) -> None:
+        """源城区: "人大代表建议85件;市、区政协委员提案41件,…,办复率均为100%" (a real seed sentence)."""
+        a = ask(retriever, "哪些单位的人大代表建议办复率达到100%?")
+        assert a.units == ("源城区人民政府办公室",)
+        assert "人大代表建议85件;" in a.citations[0].quote and "办复率均为100%" in a.citations[0].quote
+
+    def test_the_shared_subject_meets_a_lower_bound_but_not_another_measure(self, retriever: Retriever) -> None:
+        a = ask(retriever, "哪些单位的人大代表建议办复率达到90%?")
+        assert "源城区人民政府办公室" in a.units  # 100% meets 90% too; the subject still reaches back
+        b = ask(retriever, "哪些单位的法律顾问审查合同的审查率达到100%?")
+        assert "源城区人民政府办公室" not in b.units

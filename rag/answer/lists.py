@@ -69,17 +69,43 @@ def aggregate(ctx: Context, scope: Scope) -> Answer:
     else:  # nothing to list, but the reviewer still sees what might qualify
         lines = ["No report clearly meets the question." if en else "没有报告明确符合条件。"]
     sep = ": " if en else "："
-    lines += [f"- {n}{sep}{e.quote}{cites.cite(e)}" for n, e in qualified]
+    lines += _one_line_per_unit(qualified, cites, sep, en)
+    # a unit listed as qualifying is not listed again to check for another of its reports
+    related = [(n, e) for n, e in related if n not in names]
     if related:
         lines.append("May be relevant, please check:" if en else "可能相关，请核对：")
-        lines += [f"- {n}{sep}{e.quote}{cites.cite(e)}" for n, e in related]
+        lines += _one_line_per_unit(related, cites, sep, en)
     lines.append(coverage)
     return Answer(
         question=ctx.question,
         kind="aggregation",
         text="\n".join(lines),
         citations=tuple(cites.items),
-        units=tuple(names),
-        candidates=tuple(n for n, _ in related),
+        units=tuple(dict.fromkeys(names)),
+        candidates=tuple(dict.fromkeys(n for n, _ in related)),
         notices=((notice,) if notice else ()) + figure_checks(qualified + related) + twin_checks(qualified + related),
     )
+
+
+def _one_line_per_unit(entries: list[tuple[str, Evidence]], cites: Citations, sep: str, en: bool) -> list[str]:
+    """One line per unit: a unit with reports of several years is listed once, each year's sentence
+    cited and marked with its year (西城区：…[1]（2023年）；…[2]（2024年）)."""
+    by_unit: dict[str, list[Evidence]] = {}
+    for name, e in entries:
+        by_unit.setdefault(name, []).append(e)
+    lines = []
+    for name, found in by_unit.items():
+        if len(found) == 1:
+            lines.append(f"- {name}{sep}{found[0].quote}{cites.cite(found[0])}")
+            continue
+        found.sort(key=lambda e: e.chunk.year or 0)
+        parts = [
+            f"{e.quote}{cites.cite(e)}" + (f" ({e.chunk.year})" if en else f"（{e.chunk.year or '?'}年）")
+            for e in found
+        ]
+        lines.append(f"- {name}{sep}" + ("; " if en else "；").join(parts))
+    return lines
+
+
+def _year_mark(year: int | None, en: bool) -> str:
+    return f" ({year or '?'})" if en else f"（{year or '?'}年）"
