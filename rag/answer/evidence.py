@@ -66,6 +66,10 @@ class Evidence:
         return self.verdict.score
 
 
+SHARED = re.compile(r"均|都|分别|皆|一律|全部")
+"""Words by which a clause speaks of what the clauses before it named (办复率均为100%)."""
+
+
 def _rarity(retriever: Retriever, term: Term) -> float:
     """The rarest way the indexed reports write the term; a synonym no report uses (当官的 for 领导干部)
     does not count, or it would make the term the heaviest of the question."""
@@ -131,8 +135,15 @@ class Context:
                         a, b = spans[keep[i]]
                         closest = (float(sims[i]), chunk, chunk.text[a:b], vectors[keep[i]])
                 continue
+            before = (0, 0)
             for a, b, vec in self.retriever.sentences(chunk):
                 sentence = chunk.text[a:b]
+                # "人大代表建议85件;政协提案41件,办复率均为100%": a clause after a semicolon that says
+                # 均/都/分别 shares the subject of the clause before it, so it is read and quoted with it
+                joined = before[1] and chunk.text[before[0] : before[1]].endswith(("；", ";"))
+                if joined and SHARED.search(sentence) and not chunk.text[before[1] : a].strip():
+                    sentence, previous = chunk.text[before[0] : b], ""
+                before = (a, b)
                 if (chunk.chunk_id, a) not in seen and b - a >= 6:
                     seen.add((chunk.chunk_id, a))
                     if not lean or not self.a.terms or self.judge.may_cover(previous + sentence, section):

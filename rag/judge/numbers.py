@@ -40,6 +40,10 @@ ASKS_PLAN = re.compile(
 CLAUSE_END = re.compile(r"[，,；;。：:]")
 
 
+DISTRIBUTIVE = re.compile(r"均|都|分别|皆")
+"""A number's clause that says 均/都 speaks of every thing the sentence named before it."""
+
+
 def _topic_window(text: str, start: int, subject: tuple[str, ...]) -> str:
     """Where the subject's topic must stand: when the number's own clause names something before the
     subject ("规上工业增加值增长7.5%"), that clause only, so 7.5% is not a growth of the 生产总值 of the
@@ -47,6 +51,8 @@ def _topic_window(text: str, start: int, subject: tuple[str, ...]) -> str:
     window = text[max(0, start - 2 * CONSTRAINT_WINDOW) : start]
     ends = list(CLAUSE_END.finditer(window))
     clause = window[ends[-1].end() :] if ends else window
+    if DISTRIBUTIVE.search(clause):  # "建议85件;提案41件,办复率均为100%": the rate is of all named before
+        return text[:start]
     at = min((clause.find(s) for s in subject if s in clause), default=-1)
     head = clause[:at] if at > 0 else ""
     return clause if len(re.sub(r"[^\u4e00-\u9fff]", "", head)) >= 2 else window
