@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from rag.answer import ask
+from rag.answer.compare import other_kind
 from rag.answer.reach import divisions_named
 from rag.embedding import OnnxE5Encoder
+from rag.quantities import quantities_in
 from rag.question.scope import scope_of
 from rag.retrieve import Retriever
 from rag.store import build_index
@@ -181,3 +183,38 @@ class TestSharedSubject:
         assert "源城区人民政府办公室" in a.units  # 100% meets 90% too; the subject still reaches back
         b = ask(retriever, "哪些单位的法律顾问审查合同的审查率达到100%?")
         assert "源城区人民政府办公室" not in b.units
+
+
+class TestShortfalls:
+    def test_shortfalls_quote_the_points_of_that_part_not_its_heading(self, retriever: Retriever) -> None:
+        a = ask(retriever, "霞山区存在哪些不足?")
+        assert a.kind == "lookup" and len(a.citations) >= 2
+        assert all(c.chunk.section[-1].startswith("(二)存在不足") for c in a.citations)
+        assert all(c.quote.strip("。") != "(二)存在不足" for c in a.citations)
+
+
+class TestValuesAsked:
+    """Real sentences: 广东 2025 政府工作报告, 长延堡街道 2025 and 仁和镇 2024 法治政府建设报告."""
+
+    @pytest.mark.parametrize(
+        ("question", "quote", "other"),
+        [
+            ("哪个单位办理的行政执法案件最多?", "推动修订法律援助条例，办理法律援助案件27万件。", True),
+            ("哪个单位办理的行政执法案件最多?", "全年办理行政执法案件13件", False),
+            ("哪个单位办理的法律援助案件最多?", "推动修订法律援助条例，办理法律援助案件27万件。", False),
+            ("哪个单位办理的案件最多?", "推动修订法律援助条例，办理法律援助案件27万件。", False),  # no kind named
+            ("哪个单位受理的行政复议申请最多?", "受理政府信息公开申请12件", True),
+        ],
+    )
+    def test_a_count_of_another_kind_is_not_the_count_asked(self, question: str, quote: str, other: bool) -> None:
+        q = next(q for q in quantities_in(quote) if q.measure)
+        assert other_kind(question, quote, q) is other
+
+    def test_a_number_inside_a_quoted_name_is_no_value(self, retriever: Retriever) -> None:
+        a = ask(retriever, "哪个单位落实行政执法“三项制度”的项数最多?")
+        assert not any(v == 3 and m == "项" for _, v, m in a.values)
+
+    def test_another_kind_is_shown_to_check_never_ranked(self, retriever: Retriever) -> None:
+        a = ask(retriever, "哪个单位办理的行政复议案件最多?")
+        ranked = " ".join(c.quote for c in a.citations[: len(a.units)])
+        assert "法律援助" not in ranked and "信息公开申请" not in ranked

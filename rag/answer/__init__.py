@@ -28,10 +28,12 @@ from rag.answer.evidence import (
 from rag.answer.lists import aggregate
 from rag.errors import InputError
 from rag.judge import Thresholds
+from rag.judge.outlook import ASKS_SHORTFALL
 from rag.question import Glossary
 from rag.records import Answer
 from rag.retrieve import Retriever, Scope
 from rag.segmentation import Segmenter
+from rag.text import heading_level
 
 __all__ = [
     "COVERAGE_PREFIXES",
@@ -79,6 +81,12 @@ def ask(
     return _said(ctx, compare(ctx, scope))
 
 
+def _heading_only(e: Evidence) -> bool:
+    label = e.chunk.section[-1] if e.chunk.section else ""
+    quote = e.quote.strip().rstrip("。:：")
+    return bool(label) and (quote == label.rstrip("。:：") or (heading_level(quote) is not None and len(quote) <= 12))
+
+
 def _said(ctx: Context, answer: Answer) -> Answer:
     """The answer with how its scope was read among its notices (a level dropped, a title year)."""
     if not ctx.notices:
@@ -116,10 +124,18 @@ def _lookup(ctx: Context, scope: Scope) -> Answer:
                 f"已索引的报告中没有{'、'.join(named)}{year}年的报告（已索引：{have}）。",
                 f"No indexed report of {', '.join(named)} covers {year} (indexed: {', '.join(map(str, covered))}).",
             )
+    # a heading alone ("(二)存在不足。") says where the answer is, not what it is: the section's own
+    # sentences are quoted instead, when there are any
+    candidates = [e for e in candidates if not _heading_only(e)] or candidates
     if not candidates:
         return unanswerable(ctx, "相关段落没有回答这个问题的内容。", "No passage answers this question.")
     best = candidates[0]
     chosen = [best] + [e for e in candidates[1:2] if e.chunk.unit == best.chunk.unit and e.score >= 0.9 * best.score]
+    if ASKS_SHORTFALL.search(ctx.question):  # 存在哪些不足: the points of that part, not one of them
+        same = [
+            e for e in candidates[1:] if e.chunk.doc_id == best.chunk.doc_id and e.chunk.section == best.chunk.section
+        ]
+        chosen = [best, *same[:2]]
     cites = Citations()
     lines = []
     for e in chosen:

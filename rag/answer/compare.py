@@ -33,13 +33,45 @@ NOTE_PREFIXES = ("注意：", "Note:", "未参与比较", "Not ranked")
 _Row = tuple[str, Quantity, Evidence]
 
 
+NAME_IN_QUOTES = re.compile(r"“[^”]{1,24}”|《[^》]{1,40}》|「[^」]{1,24}」|\"[^\"]{1,24}\"")
+
+
+HEAD_NOUNS = ("案件", "事项", "文件", "申请", "纠纷", "建议", "提案", "项目", "活动", "培训", "信息")
+"""Nouns reports count many kinds of (行政执法案件, 法律援助案件, 行政复议案件): the words before one say
+which kind, and a count of another kind is not the count asked."""
+
+
+def other_kind(question: str, quote: str, q: Quantity) -> bool:
+    """The number counts another kind of the noun the question names: 行政执法案件 asked, the clause
+    says 法律援助案件27万件. Read only where the noun ends the phrase in both: right before the number
+    in the sentence (办理…案件27万件), right before what is asked in the question (…案件最多); the two
+    characters before it name the kind. A question that names no kind (办理的案件) restricts nothing."""
+    before = NUMBER_LEAD.sub("", quote[: q.start])
+    for head in HEAD_NOUNS:
+        asked = re.search(r"([\u4e00-\u9fff]{2})" + head + ASKED_END, question)
+        if asked is None or asked.group(1) in FRAME_BEFORE_HEAD or asked.group(1).endswith("的"):
+            continue
+        said = re.search(r"([\u4e00-\u9fff]{2})" + head + "$", before)
+        if said and said.group(1) != asked.group(1) and said.group(1) not in FRAME_BEFORE_HEAD:
+            return not said.group(1).endswith("的")
+    return False
+
+
+NUMBER_LEAD = re.compile(r"(?:共计|合计|累计|总计|共|达到|达|为|计|约)+$")
+ASKED_END = r"(?=最多|最少|更多|更少|数量|数|多少|总数|排|，|,|？|\?|$)"
+FRAME_BEFORE_HEAD = ("办理", "受理", "处理", "办结", "审结", "收到", "各类", "相关", "全部", "所有", "的")
+
+
 def _value(ctx: Context, e: Evidence) -> Quantity | None:
     """The number a comparison reads from a sentence: the one right after the rarest term found."""
+    named = [m.span() for m in NAME_IN_QUOTES.finditer(e.quote)]
     pool = [
         q
         for q in e.verdict.quantities
         if (not ctx.a.measure or same_measure(q.measure, ctx.a.measure))
         and (q.is_percent if ctx.a.wants_percent else not q.is_percent)
+        # “三项制度”, 《…五年规划》: a number inside a quoted name is part of the name, not a value
+        and not any(a <= q.start and q.end <= b for a, b in named)
     ]
     if not pool:
         return None
@@ -94,7 +126,7 @@ def _stated(ctx: Context, rows: list[LedgerRow], evidence: list[Evidence]) -> tu
             if row.doc_id != e.chunk.doc_id or not e.chunk.start <= row.start < e.chunk.end or row.span not in e.quote:
                 continue
             q = next((q for q in e.verdict.quantities if q.measure == row.measure and q.value == row.value), None)
-            if q is not None:
+            if q is not None and not other_kind(ctx.question, e.quote, q):
                 return q, e
     return None
 
@@ -106,14 +138,19 @@ def compare(ctx: Context, scope: Scope) -> Answer:
     reports = per_report(ctx, scope, subject.rows, docs)
     found_rows: list[_Row] = []
     unnamed: list[_Row] = []
+    elsewhere: list[_Row] = []
     silent: list[str] = []
     for doc_id, name, evidence in reports:
         found = _stated(ctx, subject.rows.get(doc_id, []), evidence)
         if found is None:
             values = [(q, e) for e in evidence if ctx.answerable(e) and (q := _value(ctx, e)) is not None]
-            found = next(((q, e) for q, e in values if subject.names(e.quote, q)), None)
-            if found is None and values:
-                unnamed.append((name, *values[0]))
+            kind_asked = [(q, e) for q, e in values if not other_kind(ctx.question, e.quote, q)]
+            found = next(((q, e) for q, e in kind_asked if subject.names(e.quote, q)), None)
+            if found is None and kind_asked:
+                unnamed.append((name, *kind_asked[0]))
+                continue
+            if found is None and values:  # only counts of another kind (法律援助案件 for 行政执法案件)
+                elsewhere.append((name, *values[0]))
                 continue
         if found is None:
             silent.append(name)
@@ -124,6 +161,7 @@ def compare(ctx: Context, scope: Scope) -> Answer:
     if unchecked:  # no value names what is asked: rank what was found, flagged, rather than nothing
         rows, other = _like_with_like(ctx, unnamed)
         unnamed = []
+    unnamed += elsewhere  # another kind of what is asked is never ranked, only shown to check
     coverage = coverage_line(ctx, len(reports), [r[0] for r in rows], silent, "有数值", "state a value")
     if not rows:
         return unanswerable(ctx, "没有报告给出可比较的数值。", "No report states a comparable value.", coverage)
