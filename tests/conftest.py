@@ -137,3 +137,112 @@ def chat() -> Iterator[ChatServer]:
     server = ChatServer()
     yield server
     server.httpd.shutdown()
+
+
+# --- added for tests/ui/test_security.py: serve any ASGI app (create_app with a login, another host) ---
+
+
+@contextlib.contextmanager
+def serving_app(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
+    """A real uvicorn server for `app` on a free port of `host`, in a thread; its URL. Ready once it
+    answers anything (a login-protected /api/health answers 401)."""
+    import socket
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind((host, 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://{host}:{port}"
+    for _ in range(200):
+        try:
+            httpx.get(f"{url}/api/health", timeout=1)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def gradio_result(client: Any, api: str, data: list[Any]) -> str:
+    """The streamed outcome of a Gradio event (the text of its events)."""
+    import json
+
+    r = client.post(f"/gradio_api/call/{api}", json={"data": data})
+    assert r.status_code == 200, r.text
+    with client.stream("GET", f"/gradio_api/call/{api}/{r.json()['event_id']}") as events:
+        lines = "".join(events.iter_text()).splitlines()
+    return json.dumps([json.loads(x[6:]) for x in lines if x.startswith("data: ")], ensure_ascii=False)
+
+
+def raw_request(url: str, head: str, chunks: tuple[bytes, ...] = ()) -> str:
+    """Send a request's head (and maybe body chunks) on a socket; the answer, up to its JSON's end."""
+    import socket
+
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as s:
+        s.sendall(head.encode())
+        try:
+            for chunk in chunks:
+                s.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        except OSError:
+            pass  # the server stopped reading: its answer is waiting
+        answer = b""
+        while not answer.endswith(b"}") and (more := s.recv(65536)):
+            answer += more
+        return answer.decode("utf-8", "replace")
+
+
+def shows(page: Any, selector: str, text: str) -> None:
+    """Wait until the element's text holds `text` (tables render their rows a moment after the tab)."""
+    import time
+
+    for _ in range(300):
+        if text in page.locator(selector).inner_text():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{selector} never showed {text!r}")
+
+
+@pytest.fixture(scope="module")
+def pixel() -> Iterator[tuple[str, list[str]]]:
+    """An HTTP server on 127.0.0.1 that records the path of every request it gets: (its URL, the paths)."""
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Pixel(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Pixel)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Debian's chromium driven by Playwright (never a downloaded browser), closed after the module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        yield browser
+        browser.close()

@@ -57,7 +57,7 @@ class TestReportsCsv:
         # and a full rebuild of the original folder without its csv still applies the stored correction
         (tmp_path / "again").mkdir()
         shutil.copyfile(NAMELESS, tmp_path / "again" / NAMELESS.name)
-        with pytest.raises(InputError, match="1 report.* not among the paths given .*--replace"):
+        with pytest.raises(InputError, match=r"1 report.* not among the paths given .*--replace"):
             build_index([tmp_path / "again"], index, encoder=e5)  # it would drop 小陶镇's report
         assert docs[XIAOTAO.name]["unit"] == by_source(index)[XIAOTAO.name]["unit"]
         build_index([tmp_path / "again"], index, encoder=e5, replace=True)

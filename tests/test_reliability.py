@@ -155,7 +155,7 @@ def _locked(lock: Path) -> bool:
 
     if not lock.exists():
         return False
-    with open(lock, "rb") as fh:
+    with lock.open("rb") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -6,21 +6,24 @@ UI and the HTTP API give the same answers.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no version check or telemetry at Blocks()
 
 import gradio as gr
 import pandas as pd
 
+from rag.api import scrub
 from rag.errors import RagError
 from rag.ingest import KINDS, SUPPORTED
 from rag.records import Answer
 from rag.service import Service
-from ui.review import review_tabs
+from ui.review import choice, md_text, picked, picked_year, review_tabs, said
 
 ALL_UNITS = "全部单位"
 ALL_YEARS = "全部年度"
@@ -78,15 +81,19 @@ def sources_html(service: Service, answer: Answer | None) -> str:
 
 
 def answer_markdown(answer: Answer, asked: str) -> str:
+    """The answer as Markdown: its own structure (list items, the coverage line, notices in italics)
+    around text that is all md_text, since every line quotes a report."""
     lines = []
     if asked.strip() != answer.question.strip():
-        lines.append(f"*（按上文理解为：{answer.question}）*")
+        lines.append(f"*（按上文理解为：{md_text(answer.question)}）*")
     for line in answer.text.splitlines():
         if line.startswith(("检索范围", "Coverage")):
-            lines.append(f"<span class='coverage'>{html.escape(line)}</span>")
+            lines.append(f"<span class='coverage'>{md_text(line)}</span>")
+        elif line.startswith("- "):
+            lines.append("- " + md_text(line[2:]))
         else:
-            lines.append(line)
-    lines += [f"*{html.escape(n)}*" for n in answer.notices]
+            lines.append(md_text(line))
+    lines += [f"*{md_text(n)}*" for n in answer.notices]
     # list items stay one list; every other line is its own paragraph (so headings never join a list)
     out: list[str] = []
     for line in lines:
@@ -97,6 +104,8 @@ def answer_markdown(answer: Answer, asked: str) -> str:
 
 
 REPORT_COLUMNS = ["单位", "年度", "类型", "层级", "所在地区", "段落数", "文件", "依据", "提示"]
+REPORT_TYPES: list[Literal["str", "number"]] = ["str", "str", "str", "str", "str", "number", "str", "str", "str"]
+"""Plain text (never "markdown" or "html"): whatever a report calls itself is shown, not rendered."""
 
 
 def _reports_frame(service: Service) -> pd.DataFrame:
@@ -122,8 +131,9 @@ def _reports_frame(service: Service) -> pd.DataFrame:
 
 
 def _sources(service: Service) -> list[tuple[str, str]]:
-    """(label, source) of each report for the correction form: the file name users recognise."""
-    return [(f"{Path(r['source']).name} · {r['unit']}", str(r["source"])) for r in service.reports()]
+    """(label, doc_id) of each report for the correction form: the file name users recognise, and an
+    id that is no server path."""
+    return [(f"{Path(r['source']).name} · {r['unit']}", str(r["doc_id"])) for r in service.reports()]
 
 
 def _choices(service: Service) -> tuple[list[str], list[str]]:
@@ -137,9 +147,50 @@ def _kinds(service: Service) -> list[str]:
     return [ALL_KINDS, *[k for k in KINDS if k in present]]
 
 
+def inside_uploads(path: str) -> str | None:
+    """The real path (symlinks followed) of a regular file inside Gradio's upload folder, else None
+    (also for what is no path at all: a NUL byte, a name too long)."""
+    from gradio.utils import get_upload_folder
+
+    try:
+        folder, real = os.path.realpath(get_upload_folder()), os.path.realpath(path)
+        return real if real.startswith(folder + os.sep) and Path(real).is_file() else None
+    except (ValueError, OSError):
+        return None
+
+
+def received_uploads(paths: Iterable[str], received: set[str]) -> tuple[list[tuple[str, Path]], list[str]]:
+    """(name, path) of the files a client really uploaded, and the names of the rest. Whatever reached
+    the handler (a request can name any path; Gradio mounted in FastAPI copies what it names into its
+    cache first), only a regular file inside the upload folder that the upload route itself wrote
+    (`received`, Gradio's upload_file_set) is read."""
+    known = {os.path.realpath(k) for k in received}
+    accepted, refused = [], []
+    for p in paths:
+        real = inside_uploads(p)
+        if real is not None and real in known:
+            accepted.append((Path(p).name, Path(real)))
+        else:
+            refused.append(Path(p).name)
+    return accepted, refused
+
+
+def discard_uploads(paths: Iterable[str], received: set[str]) -> None:
+    """Delete uploaded files once handled (the index holds their text; a refused one is of no use):
+    only files inside the upload folder, with their emptied hash folder."""
+    for p in paths:
+        real = inside_uploads(p)
+        received.discard(p)
+        if real is not None:
+            Path(real).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # another file is still in it
+                Path(real).parent.rmdir()
+
+
 def build_app(service: Service) -> gr.Blocks:
-    units, years = _choices(service)
-    with gr.Blocks(title="年度报告问答 · 引用来源", analytics_enabled=False) as demo:
+    """The UI. Nothing the index holds (units, years, kinds, reports, paths) is in the Blocks config:
+    it is filled in by a load event, so the login page and its embedded API description show none."""
+    with gr.Blocks(title="年度报告问答 · 引用来源", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         gr.Markdown(
             "## 政府年度报告问答\n每个回答都引用报告原文（单位 · 年度 · 章节）；"
             "“哪些单位”类问题会检索全部报告，并列出未提及的单位。"
@@ -148,10 +199,12 @@ def build_app(service: Service) -> gr.Blocks:
         with gr.Tab("问答"), gr.Row():
             with gr.Column(scale=3):
                 with gr.Row():
-                    unit_box = gr.Dropdown(units, value=ALL_UNITS, label="单位", elem_id="unit-filter")
-                    year_box = gr.Dropdown(years, value=ALL_YEARS, label="年度", elem_id="year-filter")
-                    kind_box = gr.Dropdown(_kinds(service), value=ALL_KINDS, label="报告类型", elem_id="kind-filter")
-                chat = gr.Chatbot(label="对话", height=460, buttons=["copy", "copy_all"], elem_id="chat")
+                    unit_box = choice([ALL_UNITS], value=ALL_UNITS, label="单位", elem_id="unit-filter")
+                    year_box = choice([ALL_YEARS], value=ALL_YEARS, label="年度", elem_id="year-filter")
+                    kind_box = choice([ALL_KINDS], value=ALL_KINDS, label="报告类型", elem_id="kind-filter")
+                chat = gr.Chatbot(
+                    label="对话", height=460, buttons=["copy", "copy_all"], elem_id="chat", latex_delimiters=[]
+                )
                 with gr.Row():
                     message = gr.Textbox(
                         placeholder="输入问题，例如：哪些单位提到了法律明白人?",
@@ -162,7 +215,9 @@ def build_app(service: Service) -> gr.Blocks:
                     )
                     send = gr.Button("提问", variant="primary", scale=1, elem_id="send")
                 gr.Examples(EXAMPLES, inputs=[message], label="示例问题")
-                table = gr.Dataframe(visible=False, label="各单位数值", elem_id="value-table")
+                table = gr.Dataframe(
+                    visible=False, label="各单位数值", elem_id="value-table", datatype=["str", "number", "str"]
+                )
                 chart = gr.BarPlot(
                     visible=False, x="单位", y="数值", y_lim=[0, None], label="对比", elem_id="value-chart"
                 )
@@ -173,23 +228,34 @@ def build_app(service: Service) -> gr.Blocks:
                 f"已索引的报告及其单位、年度、类型的依据。上传 {' / '.join(SUPPORTED)} 报告（每个文件不超过 20 MB）"
                 "即可加入索引，已有报告不会重新计算。单位或年度不对时，在下方更正：更正会保存，之后每次重建都保留。"
             )
-            reports = gr.Dataframe(_reports_frame(service), interactive=False, elem_id="reports", wrap=True)
+            empty = pd.DataFrame(columns=REPORT_COLUMNS)
+            reports = gr.Dataframe(empty, interactive=False, elem_id="reports", wrap=True, datatype=REPORT_TYPES)
             files = gr.File(file_count="multiple", file_types=list(SUPPORTED), label="上传报告", elem_id="upload")
             add = gr.Button("加入索引", elem_id="add-reports")
-            status = gr.Markdown(elem_id="upload-status")
+            status = gr.Markdown(elem_id="upload-status", latex_delimiters=[])
             with gr.Group():
                 gr.Markdown("#### 更正报告信息")
                 with gr.Row():
-                    which = gr.Dropdown(_sources(service), label="报告", elem_id="fix-report", scale=3)
+                    which = choice([], label="报告", elem_id="fix-report", scale=3)
                     fix_unit = gr.Textbox(
                         label="单位", placeholder="报告自称的单位全称，例如：××县人民政府", elem_id="fix-unit", scale=2
                     )
                     fix_year = gr.Textbox(label="年度（所报告的年份）", placeholder="例如：2024", elem_id="fix-year")
-                    fix_kind = gr.Dropdown([KEEP, *KINDS], value=KEEP, label="类型", elem_id="fix-kind")
+                    fix_kind = choice([KEEP, *KINDS], value=KEEP, label="类型", elem_id="fix-kind")
                 save = gr.Button("保存更正", elem_id="save-fix")
-                fix_status = gr.Markdown(elem_id="fix-status")
+                fix_status = gr.Markdown(elem_id="fix-status", latex_delimiters=[])
 
-        review_tabs(service)
+        review_tabs(service, demo)
+
+        def fill() -> tuple[Any, ...]:
+            units, years = _choices(service)
+            return (
+                gr.update(choices=units),
+                gr.update(choices=years),
+                gr.update(choices=_kinds(service)),
+                _reports_frame(service),
+                gr.update(choices=_sources(service)),
+            )
 
         def respond(
             text: str, history: list[dict[str, Any]], unit: str, year: str, kind: str, previous: str
@@ -199,24 +265,18 @@ def build_app(service: Service) -> gr.Blocks:
             if not text:
                 return history, gr.update(), gr.update(), gr.update(), previous, ""
             question = service.follow_up(previous, text)
-            history.append({"role": "user", "content": text})
+            history.append({"role": "user", "content": md_text(text)})
             try:
                 answer = service.ask(
                     question,
-                    unit=None if unit in (None, ALL_UNITS) else unit,
-                    year=None if year in (None, ALL_YEARS) else int(year),
-                    kind=None if kind in (None, ALL_KINDS) else kind,
+                    unit=picked(unit, ALL_UNITS, "单位"),
+                    year=picked_year(year, ALL_YEARS),
+                    kind=picked(kind, ALL_KINDS, "报告类型"),
                 )
             except RagError as exc:
-                history.append({"role": "assistant", "content": f"⚠️ {exc}"})
-                return (
-                    history,
-                    sources_html(service, None),
-                    gr.update(visible=False),
-                    gr.update(visible=False),
-                    previous,
-                    "",
-                )
+                history.append({"role": "assistant", "content": said(exc)})
+                hidden = gr.update(visible=False)
+                return history, sources_html(service, None), hidden, hidden, previous, ""
             history.append({"role": "assistant", "content": answer_markdown(answer, text)})
             if answer.kind == "comparison" and answer.values:
                 frame = pd.DataFrame([[u, v, m] for u, v, m in answer.values], columns=["单位", "数值", "单位量词"])
@@ -228,53 +288,60 @@ def build_app(service: Service) -> gr.Blocks:
 
         def upload(paths: list[str] | None, progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
             if not paths:
-                return "请先选择文件。", gr.update(), gr.update(), gr.update()
+                return "请先选择文件。", gr.update(), gr.update(), gr.update(), gr.update()
 
             def shown(stage: str, done: int, total: int) -> None:
                 progress((done, total), desc=stage)
 
-            outcome = service.add_uploads([(Path(p).name, Path(p)) for p in paths], progress=shown)
-            lines = [f"已加入索引 {len(outcome.indexed)} 份：" + "、".join(outcome.indexed)] if outcome.indexed else []
-            lines += [f"- 未能使用 {name}：{reason}" for name, reason in outcome.skipped]
-            lines += [f"- 已在索引中（内容相同，未重复加入）{name}：即 {same}" for name, same in outcome.reused]
-            lines += [f"- 请核对 {Path(src).name}：{w}" for src, w in outcome.warnings]
+            accepted, refused = received_uploads(paths, demo.upload_file_set)
+            try:
+                outcome = service.add_uploads(accepted, progress=shown)
+            finally:
+                discard_uploads(paths, demo.upload_file_set)
+            indexed = "、".join(md_text(n) for n in outcome.indexed)
+            lines = [f"已加入索引 {len(outcome.indexed)} 份：{indexed}"] if outcome.indexed else []
+            lines += [f"- 未能使用 {md_text(name)}：不是通过本页上传的文件" for name in refused]
+            lines += [f"- 未能使用 {md_text(name)}：{md_text(scrub(why))}" for name, why in outcome.skipped]
+            lines += [f"- 已在索引中（内容相同，未重复加入）{md_text(n)}：即 {md_text(s)}" for n, s in outcome.reused]
+            lines += [f"- 请核对 {md_text(Path(src).name)}：{md_text(scrub(w))}" for src, w in outcome.warnings]
             new_units, _ = _choices(service)
             return (
                 "\n".join(lines) or "没有可用的文件。",
                 _reports_frame(service),
                 gr.update(choices=new_units),
                 gr.update(choices=_sources(service)),
+                gr.update(value=None),
             )
 
         def correct(source: str | None, unit: str, year: str, kind: str) -> tuple[Any, ...]:
             if not source:
                 return "请先选择报告。", gr.update(), gr.update(), gr.update()
-            year = (year or "").strip()
-            if year and not year.isdigit():
-                return (
-                    f"年度应为四位数字，例如 2024（收到：{html.escape(year)}）。",
-                    gr.update(),
-                    gr.update(),
-                    gr.update(),
-                )
             try:
                 row = service.correct(
-                    source,
+                    picked(source, "", "报告") or "",
                     unit=(unit or "").strip() or None,
-                    year=int(year) if year else None,
-                    kind=None if kind in (None, KEEP) else kind,
+                    year=picked_year(year, ""),
+                    kind=picked(kind, KEEP, "类型"),
                 )
             except RagError as exc:
-                return f"⚠️ {exc}", gr.update(), gr.update(), gr.update()
+                return said(exc), gr.update(), gr.update(), gr.update()
             new_units, _ = _choices(service)
-            message = f"已更正 {Path(str(row['source'])).name}：{row['unit']} · {row['year'] or '?'} · {row['kind']}"
+            fixed = f"{Path(str(row['source'])).name}：{row['unit']} · {row['year'] or '?'} · {row['kind']}"
+            message = f"已更正 {md_text(fixed)}"
             return message, _reports_frame(service), gr.update(choices=new_units), gr.update(choices=_sources(service))
 
         inputs = [message, chat, unit_box, year_box, kind_box, last_question]
         outputs = [chat, sources, table, chart, last_question, message]
+        demo.load(
+            fill,
+            [],
+            [unit_box, year_box, kind_box, reports, which],
+            api_name="index_choices",
+            api_visibility="undocumented",
+        )
         send.click(respond, inputs, outputs)
         message.submit(respond, inputs, outputs)
-        add.click(upload, [files], [status, reports, unit_box, which])
+        add.click(upload, [files], [status, reports, unit_box, which, files])
         save.click(correct, [which, fix_unit, fix_year, fix_kind], [fix_status, reports, unit_box, which])
     blocks: gr.Blocks = demo
     return blocks

@@ -6,20 +6,67 @@ Imports rag (service) only. Both read what the HTTP API's /api/ledger and /api/o
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import gradio as gr
 import pandas as pd
 
-from rag.errors import RagError
+from rag.api import scrub
+from rag.errors import InputError, RagError
 from rag.outline import REQUIRED
 from rag.quantities import same_measure
 from rag.service import Service
 
 ANY = "全部"
 LEDGER_COLUMNS = ["单位", "年度", "指标", "数值", "量词", "限定", "原文", "章节", "文件"]
+LEDGER_TYPES: list[Literal["str", "number"]] = ["str", "str", "str", "number", "str", "str", "str", "str", "str"]
+MD_MARK = re.compile(
+    r"[\\`*_{}\[\]()#+\-!|~:@$=]"  # every Markdown mark but the dot, which only counts in "www." and "1."
+    r"|(?<=www)\.|(?<=^\d)\.|(?<=^\d\d)\.|(?<=^\d{3})\.|(?<=^\d{4})\.",
+    re.I | re.M,
+)
 MARK = {"present": "✓ 有", "mentioned": "~ 仅提及", "missing": "✗ 缺"}
+
+
+def md_text(text: str) -> str:
+    """Markdown that shows exactly `text`: HTML-escaped and every Markdown mark backslashed, so what a
+    report says (`<img src=…>`, `![](…)`, `[a](…)`, a bare URL, `**`) is shown as text, never rendered,
+    linked or fetched. Everything from a report, a file name or a user goes through this (or
+    html.escape for HTML) before Gradio renders it."""
+    return MD_MARK.sub(lambda m: "\\" + m.group(0), html.escape(text, quote=False))
+
+
+def said(exc: Exception) -> str:
+    """A RagError for the browser: one Markdown-safe line with no absolute server path."""
+    return "⚠️ " + md_text(scrub(str(exc)))
+
+
+def choice(choices: list[Any], **kwargs: Any) -> gr.Dropdown:
+    """A Dropdown that also takes typed values (a short unit name, a kind's part), which the service
+    checks: Gradio's own check of a value it does not offer names the value and prints it with a
+    traceback, so one request could write a megabyte into the server log."""
+    return gr.Dropdown(choices, allow_custom_value=True, **kwargs)
+
+
+def picked(value: Any, every: str, field: str) -> str | None:
+    """A dropdown's value for the service: None for `every` ("all"), else its text; an over-long one
+    is refused in one line that does not repeat it."""
+    if value in (None, "", every):
+        return None
+    text = str(value).strip()
+    if len(text) > 200:
+        raise InputError(f"{field}：不是可选的值")
+    return text or None
+
+
+def picked_year(value: Any, every: str) -> int | None:
+    year = picked(value, every, "年度")
+    if year is not None and not (year.isdigit() and len(year) == 4):
+        raise InputError("年度：应为四位数字，例如 2024")
+    return int(year) if year else None
 
 
 def ledger_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -72,21 +119,21 @@ def outline_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     )
 
 
-def review_tabs(service: Service) -> None:
-    """The two tabs, inside the caller's gr.Blocks."""
+def review_tabs(service: Service, demo: gr.Blocks) -> None:
+    """The two tabs, inside the caller's gr.Blocks; their unit and year choices come with the page's
+    load event (the Blocks config, shown before login, holds nothing about the index). Tables are
+    plain-text Dataframes (datatype "str"), so a report's `<img …>` is shown, never rendered."""
     with gr.Tab("指标台账"):
         gr.Markdown("报告中陈述的每一个数字（指标、数值、原文）。选定一个指标可按单位与年度作图；点击表头排序。")
         with gr.Row():
             indicator = gr.Textbox(
                 label="指标（或其一部分）", placeholder="例如：主动公开政府信息", elem_id="ledger-indicator"
             )
-            unit = gr.Dropdown([ANY, *service.retriever.units], value=ANY, label="单位", elem_id="ledger-unit")
-            year = gr.Dropdown(
-                [ANY, *[str(y) for y in service.retriever.years]], value=ANY, label="年度", elem_id="ledger-year"
-            )
+            unit = choice([ANY], value=ANY, label="单位", elem_id="ledger-unit")
+            year = choice([ANY], value=ANY, label="年度", elem_id="ledger-year")
             show = gr.Button("查询", variant="primary", elem_id="ledger-show")
-        status = gr.Markdown(elem_id="ledger-status")
-        table = gr.Dataframe(interactive=False, wrap=True, elem_id="ledger-table")
+        status = gr.Markdown(elem_id="ledger-status", latex_delimiters=[])
+        table = gr.Dataframe(interactive=False, wrap=True, elem_id="ledger-table", datatype=LEDGER_TYPES)
         chart = gr.BarPlot(
             visible=False, x="单位·年度", y="数值", y_lim=[0, None], label="按单位与年度", elem_id="ledger-chart"
         )
@@ -95,15 +142,20 @@ def review_tabs(service: Service) -> None:
             try:
                 rows = service.ledger(
                     indicator=(text or "").strip() or None,
-                    unit=None if who in (None, ANY) else who,
-                    year=None if when in (None, ANY) else int(when),
+                    unit=picked(who, ANY, "单位"),
+                    year=picked_year(when, ANY),
                 )
             except RagError as exc:
-                return f"⚠️ {exc}", gr.update(), gr.update(visible=False)
+                return said(exc), gr.update(), gr.update(visible=False)
             plot = chart_frame(rows)
             chart_update = gr.update(value=plot, visible=True) if plot is not None else gr.update(visible=False)
             return f"共 {len(rows)} 个数字", ledger_frame(rows), chart_update
 
+        def choices() -> tuple[Any, ...]:
+            years = [str(y) for y in service.retriever.years]
+            return gr.update(choices=[ANY, *service.retriever.units]), gr.update(choices=[ANY, *years])
+
+        demo.load(choices, [], [unit, year], api_name="ledger_choices", api_visibility="undocumented")
         show.click(query, [indicator, unit, year], [status, table, chart])
         indicator.submit(query, [indicator, unit, year], [status, table, chart])
 
@@ -113,14 +165,14 @@ def review_tabs(service: Service) -> None:
             "✓ 有专门章节，~ 仅在正文中提及，✗ 缺。法治政府建设年度报告应于次年4月1日前公开。"
         )
         refresh = gr.Button("刷新", elem_id="outline-refresh")
-        summary = gr.Markdown(elem_id="outline-summary")
-        matrix = gr.Dataframe(interactive=False, wrap=True, elem_id="outline-table")
+        summary = gr.Markdown(elem_id="outline-summary", latex_delimiters=[])
+        matrix = gr.Dataframe(interactive=False, wrap=True, elem_id="outline-table", datatype="str")
 
         def load() -> tuple[Any, ...]:
             try:
                 rows = service.outline()
             except RagError as exc:
-                return f"⚠️ {exc}", gr.update()
+                return said(exc), gr.update()
             complete = sum(r["complete"] for r in rows)
             late = sum(bool(r["late"]) for r in rows)
             return f"{len(rows)} 份报告：{complete} 份各部分齐全，{late} 份逾期公开。", outline_frame(rows)
