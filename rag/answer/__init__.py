@@ -18,14 +18,10 @@ from rag.answer.evidence import (
     Context,
     Evidence,
     default_glossary,
-    evidence_by_report,
-    missing_en,
-    missing_zh,
-    relaxed_scope,
     unanswerable,
-    with_question_scope,
 )
 from rag.answer.lists import aggregate
+from rag.answer.scope import evidence_by_report, missing_en, missing_zh, relaxed_scope, with_question_scope
 from rag.errors import InputError
 from rag.judge import Thresholds
 from rag.judge.outlook import ASKS_SHORTFALL
