@@ -1,7 +1,8 @@
 """Readers per file format: bytes -> lines of text plus the format's own metadata (title properties).
 
-Imports only rag.errors/text and the field's libraries (beautifulsoup4+lxml, pypdf, python-docx; Debian's
-antiword for .doc/.wps and tesseract for scanned PDFs when installed). What a line means is not known here.
+Owns the limits every reader keeps, reading a file safely (regular files only, never past the size limit),
+text files, Word 97 (Debian's antiword) and running external readers; web pages are read in webpage, PDFs
+in pdf, the zipped .docx and .ofd in packages. Imports only rag.errors/text; what a line means is not known here.
 """
 
 from __future__ import annotations
@@ -9,12 +10,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
+import stat
 import subprocess
 import tempfile
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from rag.errors import InputError
 from rag.text import heading_level
@@ -31,18 +32,30 @@ def _limit(variable: str, default: int) -> int:
         return default
 
 
-MAX_FILE_BYTES = _limit("RAG_MAX_FILE_MB", 100) * 1024 * 1024
+MB = 1024 * 1024
+MAX_FILE_BYTES = _limit("RAG_MAX_FILE_MB", 100) * MB
 """Largest report file read (100 MB): annual reports are kilobytes to a few MB; more is a mistake."""
 MAX_REPORT_CHARS = _limit("RAG_MAX_REPORT_CHARS", 1_000_000)
 """Most characters one report may hold after reading (a 政府工作报告 has ~30,000; 1,000,000 is a
-500-page book): more is a mistake (a log, a dump) that would take hours to embed."""
+500-page book): more is a mistake (a log, a dump) that would take hours to embed. Readers stop as soon
+as they pass it instead of extracting everything first."""
+MAX_LINES = _limit("RAG_MAX_LINES", 200_000)
+"""Most lines one report may hold (a 1,000,000-character book has ~30,000): 100 MB of line breaks
+would otherwise become a list of 100 million lines (6 GB)."""
+MAX_TEXT_BYTES = 4 * (MAX_REPORT_CHARS + MAX_LINES)
+"""Most bytes of plain text worth decoding: a character is at most 4 bytes (UTF-8, GB18030), so more
+holds more characters or lines than a report may."""
 MAX_CHUNKS_PER_REPORT = _limit("RAG_MAX_CHUNKS", 5_000)
 """Most passages one report may become."""
-MAX_UNZIPPED_BYTES = _limit("RAG_MAX_UNZIPPED_MB", 64) * 1024 * 1024
-"""Largest uncompressed size of a .docx/.ofd (64 MB): a 300-page report's XML is a few MB; a zip bomb
-(0.8 MB expanding to 200 MB) is refused before anything is inflated."""
-EXTERNAL_TIMEOUT = 120
-"""Seconds an external reader (antiword, pdftoppm, tesseract) may take on one file."""
+MAX_UNZIPPED_BYTES = _limit("RAG_MAX_UNZIPPED_MB", 64) * MB
+"""Most bytes a .docx/.ofd may inflate to (64 MB; a 300-page report's XML is a few MB), counted while
+inflating: a zip's directory may lie about sizes, so a bomb stops at the limit, not after it."""
+MAX_PAGES = _limit("RAG_MAX_PAGES", 2_000)
+"""Most pages a PDF or OFD may have (annual reports have under 500)."""
+EXTERNAL_TIMEOUT = _limit("RAG_EXTERNAL_TIMEOUT", 120)
+"""Seconds one run of an external reader (antiword, pdftoppm, tesseract) may take."""
+MAX_EXTERNAL_MEMORY = _limit("RAG_MAX_EXTERNAL_MB", 2_048) * MB
+"""Address space an external reader may use (tesseract chi_sim needs ~100 MB, pdftoppm a page's pixels)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,30 +75,90 @@ def read_file(path: Path, name: str) -> Extracted:
     ext = path.suffix.lower()
     if ext not in SUPPORTED:
         raise InputError(f"{name}: unsupported file type '{ext or '(none)'}' (use {' '.join(SUPPORTED)})")
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise InputError(
-            f"{name}: file too large ({size // (1024 * 1024)} MB; limit {MAX_FILE_BYTES // (1024 * 1024)} MB)"
-        )
-    data = path.read_bytes()
+    data = read_bytes(path, name)
     if not data.strip():
         raise InputError(f"{name}: empty file")
     if ext in (".txt", ".md"):
+        if len(data) > MAX_TEXT_BYTES:
+            raise too_much_text(name)
         raw = decode(data, name)
         if ext == ".md":
             raw = re.sub(r"(?m)^\s{0,3}#{1,6}\s*", "", raw)
-        lines = raw.splitlines()
+        lines = split_lines(raw, name)
         bad = raw.count("\ufffd")
         return Extracted(lines, lines, notes=(f"{bad} undecodable byte(s) shown as �",) if bad else ())
     if ext in (".html", ".htm"):
-        return html_text(decode(data, name))
-    if ext == ".pdf":
-        return pdf_text(path, name)
-    if ext in (".docx", ".ofd"):
-        from rag.ingest.packages import docx_text, ofd_text  # they build on this module's Extracted
+        from rag.ingest.webpage import html_text  # they build on this module's Extracted and limits
 
-        return docx_text(path, name) if ext == ".docx" else ofd_text(path, name)
-    return word97_text(path, name)
+        return html_text(data, name)
+    if ext == ".pdf":
+        from rag.ingest.pdf import pdf_text
+
+        return pdf_text(data, name)
+    if ext in (".docx", ".ofd"):
+        from rag.ingest.packages import docx_text, ofd_text
+
+        return docx_text(data, name) if ext == ".docx" else ofd_text(data, name)
+    return word97_text(data, name, ext)
+
+
+FILE_TYPES = {
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFDIR: "a folder",
+}
+
+
+def read_bytes(path: Path, name: str) -> bytes:
+    """A regular file's bytes, never more than MAX_FILE_BYTES: a FIFO would block forever and a link
+    to /dev/zero read until memory runs out, so anything but a regular file is refused before it is opened."""
+    try:
+        info = path.stat()  # follows links: the target is what would be read
+    except FileNotFoundError:
+        what = "broken link (its target does not exist)" if path.is_symlink() else "no such file"
+        raise InputError(f"{name}: {what}") from None
+    except OSError as exc:  # a link loop, a folder without permission
+        raise InputError(f"{name}: cannot be read ({exc.strerror})") from exc
+    _check_regular(info, name)
+    try:
+        # O_NONBLOCK: should the file be swapped for a FIFO after the check, opening it does not hang
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise InputError(f"{name}: cannot be read ({exc.strerror})") from exc
+    with os.fdopen(fd, "rb") as fh:
+        _check_regular(os.fstat(fd), name)  # what was opened, not what was checked
+        data = fh.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:  # it grew since stat
+        raise InputError(f"{name}: file too large (over {MAX_FILE_BYTES // MB} MB; limit {MAX_FILE_BYTES // MB} MB)")
+    return data
+
+
+def _check_regular(info: os.stat_result, name: str) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        what = FILE_TYPES.get(stat.S_IFMT(info.st_mode), "not a regular file")
+        raise InputError(f"{name}: {what}, not a report file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise InputError(f"{name}: file too large ({info.st_size // MB} MB; limit {MAX_FILE_BYTES // MB} MB)")
+
+
+def too_much_text(name: str, chars: int | None = None) -> InputError:
+    """The one refusal for a report over MAX_REPORT_CHARS, whether counted to the end or stopped early."""
+    count = f"{chars}" if chars is not None else f"more than {MAX_REPORT_CHARS}"
+    return InputError(f"{name}: {count} characters of text; limit {MAX_REPORT_CHARS} (RAG_MAX_REPORT_CHARS)")
+
+
+LINE_BREAKS = ("\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+"""What str.splitlines splits on."""
+
+
+def split_lines(text: str, name: str) -> list[str]:
+    """text.splitlines(), refused before the list is made when it would pass MAX_LINES."""
+    breaks = sum(text.count(mark) for mark in LINE_BREAKS) - text.count("\r\n")  # "\r\n" is one break
+    if breaks > MAX_LINES:
+        raise InputError(f"{name}: more than {MAX_LINES} lines of text; limit {MAX_LINES} (RAG_MAX_LINES)")
+    return text.splitlines()
 
 
 def decode(data: bytes, name: str) -> str:
@@ -126,90 +199,6 @@ def _looks_binary(text: str) -> bool:
     return bad > max(4, len(sample) // 100)
 
 
-DROP_TAGS = (
-    "script",
-    "style",
-    "noscript",
-    "nav",
-    "header",
-    "footer",
-    "aside",
-    "form",
-    "iframe",
-    "button",
-    "select",
-    "input",
-    "svg",
-)
-CHROME_CLASS = re.compile(
-    r"nav|menu|share|footer|header|breadcrumb|crumb|toolbar|sidebar|print|fontsize|font-size|"
-    r"position|location|copyright|related|pagination|qrcode|login|search",
-    re.I,
-)
-"""class/id fragments of page furniture; their elements are removed before the text is read."""
-MAIN_CLASS = re.compile(r"content|article|zoom|trs_editor|main|detail|text|body", re.I)
-META_NAMES = ("ArticleTitle", "ContentSource", "SiteName", "ColumnName", "PubDate", "og:title", "og:site_name")
-"""<meta> names Chinese government CMSs (TRS, 大汉, 拓尔思) fill with the title, publisher and site."""
-
-
-def html_text(html: str) -> Extracted:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(html, "lxml")
-    props: dict[str, str] = {}
-    if soup.title is not None and soup.title.get_text(strip=True):
-        props["html_title"] = soup.title.get_text(" ", strip=True)
-    for meta in soup.find_all("meta"):
-        key = str(meta.get("name") or meta.get("property") or "")
-        if key in META_NAMES and str(meta.get("content") or "").strip():
-            props[f"meta:{key}"] = str(meta.get("content")).strip()
-    for tag in soup(["script", "style", "noscript"]):
-        tag.decompose()
-    page = soup.get_text("\n").splitlines()
-    for tag in soup(list(DROP_TAGS)):
-        tag.decompose()
-    for tag in soup.find_all(True):
-        if tag.decomposed or tag.attrs is None:
-            continue
-        marks = _marks(tag)
-        if marks.strip() and CHROME_CLASS.search(marks) and not MAIN_CLASS.search(marks):
-            tag.decompose()
-    candidates = soup.find_all(["article", "main"])
-    candidates += [
-        t for t in soup.find_all(True) if not t.decomposed and t.attrs is not None and MAIN_CLASS.search(_marks(t))
-    ]
-    root = max(candidates, key=lambda t: len(t.get_text(strip=True)), default=None)
-    if root is None or len(root.get_text(strip=True)) <= 200:
-        root = _densest_block(soup)
-    body = root if root is not None and len(root.get_text(strip=True)) > 200 else (soup.body or soup)
-    lines = body.get_text("\n").splitlines()
-    h1 = soup.find("h1")
-    if h1 is not None and h1.get_text(strip=True):
-        title = h1.get_text(" ", strip=True)
-        if all(title != line.strip() for line in lines):
-            lines = [title, *lines]
-    return Extracted(lines, page, props)
-
-
-def _densest_block(soup: Any) -> Any:
-    """The element whose own paragraphs hold the most sentence text: the article, whatever its class is called."""
-
-    def own_text(tag: Any) -> int:
-        children = tag.find_all(["p", "div", "span", "font"], recursive=False)
-        return sum(len(c.get_text(strip=True)) for c in children if "。" in c.get_text())
-
-    blocks = [t for t in soup.find_all(["div", "td", "section", "article", "main"]) if t.attrs is not None]
-    return max(blocks, key=own_text, default=None)
-
-
-def _marks(tag: Any) -> str:
-    """class and id of an element as one string (bs4 gives class as a list, id as a string)."""
-    classes = tag.get("class") or []
-    if isinstance(classes, str):
-        classes = [classes]
-    return " ".join([*map(str, classes), str(tag.get("id") or "")])
-
-
 CJK_CHAR = r"[\u3400-\u9fff]"
 
 
@@ -234,91 +223,33 @@ def join_broken_words(line: str) -> str:
     return " ".join(out)
 
 
-def pdf_text(path: Path, name: str) -> Extracted:
-    import logging
-
-    said: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            said.append(record.getMessage())
-
-    log = logging.getLogger("pypdf")
-    handler, propagate = Collect(logging.WARNING), log.propagate
-    log.addHandler(handler)
-    log.propagate = False  # pypdf's own lines would reach stderr without the file's name
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            pages, title = _pdf_pages(path, name)
-        said += [str(w.message) for w in caught]
-    finally:
-        log.removeHandler(handler)
-        log.propagate = propagate
-    props = {"pdf_title": re.sub(r"\.(pdf|docx?|wps)$", "", title.strip(), flags=re.I)} if title.strip() else {}
-    text = "\n".join(pages)
-    notes: tuple[str, ...] = ()
-    if said:  # shown with the file's name, like every other warning about a report
-        notes = (f"pypdf: {said[0][:120]}" + (f" (+{len(said) - 1} more)" if len(said) > 1 else ""),)
-    if len(re.findall(CJK_CHAR, text)) < 20:
-        text = ocr_pdf(path, name, len(pages))
-        notes += ("no text layer: read by OCR (tesseract chi_sim); check figures against the original",)
-    lines = reflow([join_broken_words(line) for line in text.splitlines()])
-    return Extracted(lines, lines, props, notes)
-
-
-def _pdf_pages(path: Path, name: str) -> tuple[list[str], str]:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted:
-            try:
-                if not reader.decrypt(""):
-                    raise InputError(f"{name}: encrypted PDF; save an unprotected copy")
-            except (NotImplementedError, PdfReadError) as exc:
-                raise InputError(f"{name}: encrypted PDF; save an unprotected copy") from exc
-        pages = [page.extract_text() or "" for page in reader.pages]
-        info = reader.metadata
-        title = str(info.title or "") if info is not None else ""
-    except InputError:
-        raise
-    except Exception as exc:  # pypdf on a crafted file raises anything; it is one unreadable report
-        raise InputError(f"{name}: not a readable PDF ({type(exc).__name__})") from exc
-    return pages, title
-
-
-def ocr_pdf(path: Path, name: str, pages: int) -> str:
-    """Scanned reports: render each page (pdftoppm) and read it with tesseract's Simplified Chinese model."""
-    tesseract, pdftoppm = shutil.which("tesseract"), shutil.which("pdftoppm")
-    if tesseract is None or pdftoppm is None:
-        raise InputError(
-            f"{name}: PDF has no text layer; install tesseract-ocr, tesseract-ocr-chi-sim and poppler-utils "
-            "to read it by OCR, or convert it to a PDF with text"
-        )
-    out: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="rag-ocr-") as tmp:
-        _run([pdftoppm, "-r", "200", "-gray", "-png", str(path), f"{tmp}/p"], name)
-        for image in sorted(Path(tmp).glob("p*.png")):
-            result = _run([tesseract, str(image), "stdout", "-l", "chi_sim", "--psm", "6"], name)
-            out.append(result)
-    text = "\n".join(out)
-    if len(re.findall(CJK_CHAR, text)) < 20:
-        raise InputError(f"{name}: PDF has no text layer and OCR found no Chinese text in {pages} page(s)")
-    # tesseract puts a space between most Chinese characters
-    return re.sub(rf"(?<={CJK_CHAR}|[，。、；：])\s(?={CJK_CHAR}|[，。、；：])", "", text)
-
-
-def _run(cmd: list[str], name: str) -> str:
-    try:
-        done = subprocess.run(cmd, capture_output=True, timeout=EXTERNAL_TIMEOUT, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise InputError(f"{name}: {Path(cmd[0]).name} failed ({type(exc).__name__})") from exc
+def run_external(
+    cmd: list[str], name: str, *, timeout: float = EXTERNAL_TIMEOUT, max_output: int = MAX_FILE_BYTES
+) -> str:
+    """An external reader's stdout, bounded in time (killed after `timeout` s), memory (MAX_EXTERNAL_MEMORY)
+    and output (at most `max_output` bytes, also for the files it writes, through prlimit where installed)."""
+    tool = Path(cmd[0]).name
+    prlimit = shutil.which("prlimit")
+    limits = [prlimit, f"--as={MAX_EXTERNAL_MEMORY}", f"--fsize={max_output}", "--"] if prlimit else []
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        try:
+            done = subprocess.run([*limits, *cmd], stdout=out, stderr=err, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise InputError(f"{name}: {tool} took longer than {timeout:.0f} s (limit RAG_EXTERNAL_TIMEOUT)") from exc
+        except OSError as exc:
+            raise InputError(f"{name}: {tool} failed ({type(exc).__name__})") from exc
+        out.seek(0)
+        text = out.read(max_output + 1)
+        err.seek(max(0, err.seek(0, os.SEEK_END) - 4096))
+        said = err.read().decode("utf-8", "replace").strip().splitlines()
+    if done.returncode == -signal.SIGXFSZ or len(text) > max_output:
+        raise InputError(f"{name}: {tool} wrote more than {max_output // MB} MB; refused")
+    if done.returncode < 0:  # killed: out of memory under the limit aborts or segfaults
+        why = f"killed by signal {-done.returncode}; memory limit {MAX_EXTERNAL_MEMORY // MB} MB, RAG_MAX_EXTERNAL_MB"
+        raise InputError(f"{name}: {tool} could not read it ({why})")
     if done.returncode != 0:
-        err = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise InputError(f"{name}: {Path(cmd[0]).name} could not read it ({err[-1] if err else done.returncode})")
-    return done.stdout.decode("utf-8", "replace")
+        raise InputError(f"{name}: {tool} could not read it ({said[-1][:160] if said else done.returncode})")
+    return text.decode("utf-8", "replace")
 
 
 PDF_WRAP_MIN = 25
@@ -341,15 +272,18 @@ def reflow(lines: list[str]) -> list[str]:
     return out
 
 
-def word97_text(path: Path, name: str) -> Extracted:
+def word97_text(data: bytes, name: str, ext: str) -> Extracted:
     """.doc and old .wps are Word 97 binaries; Debian's antiword reads them in milliseconds."""
     antiword = shutil.which("antiword")
     if antiword is None:
         raise InputError(
-            f"{name}: reading {path.suffix} needs antiword (apt-get install antiword); or convert to .docx or .pdf"
+            f"{name}: reading {ext} needs antiword (apt-get install antiword); or convert to .docx or .pdf"
         )
-    text = _run([antiword, "-m", "UTF-8.txt", "-w", "0", str(path)], name)
-    lines = [line for line in text.splitlines() if line.strip() != "[pic]"]
+    with tempfile.TemporaryDirectory(prefix="rag-doc-") as tmp:
+        copy = Path(tmp) / f"report{ext}"  # the bytes checked, not whatever the path points to now
+        copy.write_bytes(data)
+        text = run_external([antiword, "-m", "UTF-8.txt", "-w", "0", str(copy)], name, max_output=MAX_TEXT_BYTES)
+    lines = [line for line in split_lines(text, name) if line.strip() != "[pic]"]
     if not any(re.search(CJK_CHAR, line) for line in lines):
-        raise InputError(f"{name}: no text found in this {path.suffix}; convert to .docx or .pdf")
+        raise InputError(f"{name}: no text found in this {ext}; convert to .docx or .pdf")
     return Extracted(lines, lines)

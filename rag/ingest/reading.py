@@ -37,23 +37,47 @@ BARE_DATE = re.compile(rf"^{DATE}(\s+\d{{1,2}}:\d{{2}}(:\d{{2}})?)?$")
 
 
 def iter_report_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files under the given paths in a stable order; hidden files and reports.csv are not reports."""
+    """Files under the given paths in a stable order, reports.csv left out. A hidden file or folder, a
+    broken link and anything that is not a regular file are yielded too (a hidden folder once, not
+    its contents): load_report then names each with why it is not read, instead of a silent skip."""
     for path in paths:
         if path.is_dir():
-            for p in sorted(path.rglob("*")):
-                rel = p.relative_to(path).parts
-                if p.is_file() and not any(part.startswith(".") for part in rel) and p.name != METADATA_FILE:
-                    yield p
+            yield from _walk(path)
         else:
             yield path
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        yield folder
+        return
+    for p in entries:
+        if p.name == METADATA_FILE:
+            continue
+        if p.is_dir() and not p.is_symlink() and not p.name.startswith("."):
+            yield from _walk(p)
+        else:
+            yield p
 
 
 def load_report(path: Path, *, doc_id: str | None = None, source: str | None = None) -> Report:
     """Read one report file; raises InputError naming the file (or `source`, its display name)."""
     name = source or str(path)
+    if path.name.startswith("."):
+        what = "hidden folder" if path.is_dir() else "hidden file"
+        raise InputError(f"{name}: {what}, not read as a report (rename it without the leading dot to index it)")
     if not path.exists():
-        raise InputError(f"{name}: no such file")
-    extracted = read_file(path, name)
+        raise InputError(
+            f"{name}: {'broken link (its target does not exist)' if path.is_symlink() else 'no such file'}"
+        )
+    try:
+        extracted = read_file(path, name)
+    except InputError:
+        raise
+    except Exception as exc:  # a reader's library on a crafted file raises anything: one file, one line
+        raise InputError(f"{name}: could not be read ({type(exc).__name__})") from exc
     chars = sum(len(line) for line in extracted.lines)
     if chars > MAX_REPORT_CHARS:
         raise InputError(f"{name}: {chars} characters of text; limit {MAX_REPORT_CHARS} (RAG_MAX_REPORT_CHARS)")
