@@ -316,8 +316,10 @@ class Service:
     ) -> tuple[list[str], list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
         """(indexed names, skipped, warnings, repeats of indexed reports) of one staged upload. The
         build reads the file before it takes the index's write lock and decides, under it, whether
-        the same text is indexed already (then nothing is stored twice, whatever the name)."""
-        with self._build_lock:
+        the same text is indexed already (then nothing is stored twice, whatever the name). A folder
+        index serialises writers itself (its flock, taken after the reading), so a slow file holds up
+        no other upload here; the engine keeps this server's own lock."""
+        with self._build_lock if is_engine(self.index_dir) else contextlib.nullcontext():
             failure = "no usable report text"
             try:
                 result = build(
