@@ -111,3 +111,10 @@ def test_a_count_named_by_its_measure_is_the_measure_asked_not_a_term() -> None:
     assert [t.alternatives[0] for t in a.terms] == ["主动公开"]
     assert _a("哪个单位办理的依申请公开件数最多?").measure == "件"
     assert _a("哪个省份的5G基站总数最多?").measure == ""  # 总数 is a total, not a measure
+
+
+def test_a_quoted_name_takes_no_synonym_that_lacks_it() -> None:
+    """一网通办 has the synonyms 网上办 and 线上 (rag/data/synonyms.tsv): quoted, the name itself is asked."""
+    a = _a("哪些单位推行了“一网通办”?")
+    (quoted,) = [t for t in a.terms if t.required]
+    assert all("一网通办" in alt for alt in quoted.alternatives)

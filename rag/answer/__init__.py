@@ -26,6 +26,7 @@ from rag.errors import InputError
 from rag.judge import Thresholds
 from rag.judge.outlook import ASKS_SHORTFALL
 from rag.question import Glossary
+from rag.question.frame import plain
 from rag.records import Answer
 from rag.retrieve import Retriever, Scope
 from rag.segmentation import Segmenter
@@ -61,20 +62,22 @@ def ask(
     question = question.strip()
     if not question:
         raise InputError("question: must not be empty")
-    ctx = Context(retriever, question, segmenter or retriever.segmenter, glossary or default_glossary(), limits)
+    # answered in its plain form (帮我查一下/谢谢/哪几个单位/请列出…的单位 are frames), quoted as asked
+    asked = plain(question)
+    ctx = Context(retriever, asked, segmenter or retriever.segmenter, glossary or default_glossary(), limits)
     caller = Scope(unit, year, kind, region, section)
     retriever.allowed_rows(**caller.kwargs())  # validates the filters before any work
     scope = with_question_scope(ctx, caller)
     if ctx.reach.refusal is not None:  # a place or year named that no indexed report has
-        return unanswerable(ctx, *ctx.reach.refusal)
+        return _said(ctx, unanswerable(ctx, *ctx.reach.refusal), question)
     if ctx.a.kind == "lookup":
-        return _said(ctx, _lookup(ctx, caller))
+        return _said(ctx, _lookup(ctx, caller), question)
     scope, docs = relaxed_scope(ctx, scope, caller)
     if not docs:
-        return unanswerable(ctx, missing_zh(ctx, scope), missing_en(ctx, scope))
+        return _said(ctx, unanswerable(ctx, missing_zh(ctx, scope), missing_en(ctx, scope)), question)
     if ctx.a.kind == "aggregation":
-        return _said(ctx, aggregate(ctx, scope))
-    return _said(ctx, compare(ctx, scope))
+        return _said(ctx, aggregate(ctx, scope), question)
+    return _said(ctx, compare(ctx, scope), question)
 
 
 def _heading_only(e: Evidence) -> bool:
@@ -83,16 +86,16 @@ def _heading_only(e: Evidence) -> bool:
     return bool(label) and (quote == label.rstrip("。:：") or (heading_level(quote) is not None and len(quote) <= 12))
 
 
-def _said(ctx: Context, answer: Answer) -> Answer:
-    """The answer with how its scope was read among its notices (a level dropped, a title year)."""
-    if not ctx.notices:
-        return answer
-    return dataclasses.replace(answer, notices=tuple(dict.fromkeys((*ctx.notices, *answer.notices))))
+def _said(ctx: Context, answer: Answer, question: str) -> Answer:
+    """The answer to the question as the user wrote it, with how its scope was read among its
+    notices (a level dropped, a title year)."""
+    notices = tuple(dict.fromkeys((*ctx.notices, *answer.notices)))
+    return dataclasses.replace(answer, question=question, notices=notices)
 
 
 def _lookup(ctx: Context, scope: Scope) -> Answer:
     named = ctx.retriever.units_in(ctx.question) if scope.unit is None else []
-    hits = ctx.retriever.search(ctx.question, k=LOOKUP_DEPTH, **scope.kwargs())
+    hits = ctx.retriever.search(ctx.searched, k=LOOKUP_DEPTH, **scope.kwargs())
     if ctx.reach.only:  # a place named that only an unidentified report may be: those reports alone
         hits = [h for h in hits if h.chunk.doc_id in ctx.reach.only] or [
             h for each in ctx.retriever.search_each(ctx.question, sorted(ctx.reach.only), k=3) for h in each

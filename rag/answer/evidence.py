@@ -15,13 +15,14 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from rag.answer.reach import Reach
+from rag.answer.reach import Reach, place_words
 from rag.judge import Judge, Thresholds, Verdict, llm, thresholds, universal
 from rag.judge.universal import Universal
 from rag.ledger import LedgerRow
 from rag.ledger.checks import rate_checks
 from rag.quantities import quantities_in, same_measure
 from rag.question import Glossary, Term, analyse
+from rag.question.scope import without_scope_words
 from rag.records import Answer, Chunk, Citation, Hit
 from rag.retrieve import Retriever, Scope
 from rag.segmentation import Segmenter
@@ -92,7 +93,18 @@ class Context:
         self.notices: list[str] = []
         """How the question's scope was read, where a reader should know (a level no report has, dropped)."""
         self.levels_dropped = False
-        self.a = analyse(question, segmenter=segmenter, glossary=glossary, unit_aliases=retriever.all_aliases)
+        aliases = retriever.all_aliases
+        # a division named to scope the question (广东省哪些单位…) is read by rag.answer.reach, not a term
+        places = place_words(question, aliases)
+        self.a = analyse(question, segmenter=segmenter, glossary=glossary, unit_aliases=aliases | places)
+        self.searched = question
+        """What is searched and compared in meaning: the question without the divisions that scope it
+        (广东省哪些单位… reads the 广东 reports for what 哪些单位… asks, not for the word 广东)."""
+        for word in sorted(places, key=len, reverse=True):
+            self.searched = self.searched.replace(word, "")
+        self.searched = re.sub(r"^[的、，,\s]+", "", self.searched) or question
+        if self.a.kind != "lookup":  # a list or comparison reads the years and kinds as filters only
+            self.searched = without_scope_words(self.searched)
         # a term weighs what the question's own word weighs: a synonym (当官的 for 领导干部) that no
         # report uses must not make the term the rarest of the question
         self.weights = [t.weight * _rarity(retriever, t) for t in self.a.terms]
@@ -101,7 +113,7 @@ class Context:
         self.judge = Judge(
             self.a,
             self.weights,
-            retriever.query_vector(question),
+            retriever.query_vector(self.searched),
             limits=limits,
             universal=second,
             endpoint=llm.settings() if self.a.kind == "aggregation" else None,
@@ -250,7 +262,7 @@ def per_report(
     passages are judged with the retrieved ones wherever retrieval ranked them. `docs`: the reports
     in scope where the caller has them already."""
     docs = in_scope(ctx, scope) if docs is None else docs
-    found = ctx.retriever.search_each(ctx.question, [d.doc_id for d in docs], k=PER_REPORT_DEPTH, section=scope.section)
+    found = ctx.retriever.search_each(ctx.searched, [d.doc_id for d in docs], k=PER_REPORT_DEPTH, section=scope.section)
     # a report whose passages hold none of the question's terms has no sentence with any coverage, so
     # none that answers, qualifies or is shown to check: it is silent without judging each sentence
     # (at 6,660 reports this is most of them, and most of the time)

@@ -57,11 +57,21 @@ class Reach:
 def divisions_named(question: str, unit_aliases: set[str]) -> list[tuple[str, tuple[str, ...]]]:
     """(full name, its chain) of each division the question names; indexed units' own names are
     theirs, not regions (霞山区 asked about is the unit)."""
+    return [(full, chain) for full, chain, _ in _divisions(question, unit_aliases)]
+
+
+def place_words(question: str, unit_aliases: set[str]) -> set[str]:
+    """The words by which the question names divisions (广东, 河源市): they scope it, so no evidence
+    sentence need repeat them (a report says 全区, not the name of its own province)."""
+    return {said for _, _, said in _divisions(question, unit_aliases)}
+
+
+def _divisions(question: str, unit_aliases: set[str]) -> list[tuple[str, tuple[str, ...], str]]:
     table = gazetteer()
     if table is None:
         return []
     q = _masked(normalize(question), unit_aliases, table.names_in)
-    out: dict[str, tuple[str, ...]] = {}
+    out: dict[str, tuple[tuple[str, ...], str]] = {}
     i = 0
     names = table.names_in(q)
     for name in names:
@@ -81,8 +91,8 @@ def divisions_named(question: str, unit_aliases: set[str]) -> list[tuple[str, tu
         # the highest division of that name (a 北京市 is the province-level one, not its 市辖区)
         best = min(ids, key=lambda k: table.nodes[k].depth)
         chain = table.chain(best)
-        out.setdefault(table.nodes[best].name, chain)
-    return list(out.items())
+        out.setdefault(table.nodes[best].name, (chain, name))
+    return [(full, chain, said) for full, (chain, said) in out.items()]
 
 
 def _masked(q: str, unit_aliases: set[str], names_in: Callable[[str], list[str]]) -> str:
@@ -101,13 +111,10 @@ def read_reach(
     documents: Sequence[DocEntry],
     unit_aliases: set[str],
     units_named: bool,
-    mentioned: Callable[[str], bool],
     report_text: Callable[[str], str],
 ) -> Reach:
     """The regions and years the question means. `units_named`: the question names an indexed unit
-    (then a missing division is said, not refused). `mentioned(name)`: some indexed report's text
-    holds the name; a division no report lies in but one mentions (a report whose own unit could not
-    be read) is a term of the question, not a near miss. `report_text(doc_id)`: a report whose unit
+    (then a missing division is said, not refused). `report_text(doc_id)`: a report whose unit
     could not be read may be the named place's when its text speaks of itself at that level (我区,
     全区 for a 区): then the question is answered over everything, with a notice; else it is a near miss."""
     regions: list[str] = []
@@ -116,7 +123,7 @@ def read_reach(
         short = chain[-1] if chain else full
         if any(in_region(full, d.unit, d.place) or in_region(short, d.unit, d.place) for d in documents):
             regions.append(full)
-        elif not mentioned(full):
+        else:  # (a report that merely mentions it, 深圳 in a province's report, is not from it)
             missing.append((full, chain))
     notices = []
     only: frozenset[str] = frozenset()

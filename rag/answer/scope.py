@@ -40,7 +40,6 @@ def with_question_scope(ctx: Context, scope: Scope) -> Scope:
         ctx.retriever.documents,
         ctx.retriever.all_aliases,
         named,
-        ctx.retriever.occurs,
         lambda doc_id: ctx.retriever.report(doc_id).text,
     )
     if scope.year is not None and ctx.reach.years is not None:  # the caller's year decides

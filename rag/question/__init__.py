@@ -39,6 +39,9 @@ from rag.question.words import (
 from rag.segmentation import Segmenter
 from rag.text import has_chinese, normalize
 
+RATE_COPULA = re.compile(r"(率|比例|比重)(为|是|达到|达|在)")
+"""A rate's name followed by its copula (公示率为, 办结率达): split, so the name stays one word."""
+
 __all__ = ["Analysis", "Constraint", "Glossary", "QuestionKind", "Term", "analyse"]
 
 
@@ -65,7 +68,8 @@ class Analysis:
 
 
 def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_aliases: set[str]) -> Analysis:
-    q = normalize(question.strip())
+    # 公示率为百分之百: jieba reads 率为 as one word, and the rate's name is lost; the copula is its own word
+    q = RATE_COPULA.sub(r"\1 \2", normalize(question.strip()))
     english = not has_chinese(re.sub(r"[“”\"'‘’].*?[“”\"'‘’]", "", q)) or bool(re.match(r"^[a-z]", q))
     kind: QuestionKind = "lookup"
     unaliased = q  # a town named …各镇 is that town, not 各镇 (each town)
@@ -87,8 +91,9 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
     unquoted = QUOTED.sub(" ", stripped)
     if not english:  # "“三项制度”(行政执法公示、…)": a gloss in brackets explains, evidence need not repeat it
         unquoted = GLOSS.sub(" ", unquoted)
-    # a name the asker quotes (“一网通办”) is that name: no synonym (网上办) stands in for it
-    terms = [Term((w,), own=1, required=True) for w in dict.fromkeys(quoted)]
+    # a name the asker quotes (“一网通办”) must be in the sentence: a synonym stands in for it only
+    # where it holds the name (三审三校制度), never another word (网上办 for 一网通办)
+    terms = [Term((w, *(s for s in synonyms(w) if w in s)), own=1, required=True) for w in dict.fromkeys(quoted)]
     if english:  # "legal aid cases (法律援助案件)": the asker's own Chinese pins the term
         for group in _glosses(unquoted):
             terms.append(

@@ -201,3 +201,15 @@ def _years(q: str, phrases: list[str]) -> dict[str, object]:
     if len(titled) == 1 and years <= titled:
         return {"title_year": titled.pop()}
     return {"year": years.pop() if len(years) == 1 else None}
+
+
+def without_scope_words(question: str) -> str:
+    """The question without the words that only scope it to years and kinds of report (2024年,
+    2025年的政府工作报告中, 2020年及以后, 近三年): what is searched and compared in meaning, so that
+    "2024年哪个省份…" and "在2025年的政府工作报告中，哪个省份…" read the same sentences."""
+    text = question.strip()
+    for pattern in (TITLE_YEAR, KIND_PHRASE, RANGE, SINCE, UNTIL, RECENT, YEAR):
+        text = pattern.sub(lambda m: " " if re.match(r"[A-Za-z]", m.group(0)[:1] or "") else "", text)
+    text = re.sub(r"^\s*[在于从]?\s*的?\s*(?:中|里|当中|之中)?\s*[，,]?\s*", "", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(re.sub(r"\W", "", text)) >= 4 else question

@@ -33,12 +33,12 @@ AGGREGATION = re.compile(
 )
 _MEASURE_WORDS = "|".join(m for m in MEASURES if m != "%")
 ASKED_MEASURE = re.compile(
-    r"(?:多少|几)\s*(" + _MEASURE_WORDS + r")|[以按][“\"]?[万亿]?(" + _MEASURE_WORDS + r")[”\"]?计"
+    r"(?:多少|(?<!哪)几)\s*(" + _MEASURE_WORDS + r")|[以按][“\"]?[万亿]?(" + _MEASURE_WORDS + r")[”\"]?计"
     r"|(?<![总个])(" + _MEASURE_WORDS + r")数(?![据字码量目])"
 )
 """The measure a question asks in: 多少条, 几场, 以“亿斤”计, 条数 / 件数 / 次数 (not 总数, 数据)."""
 WANTS_NUMBER = re.compile(
-    r"多少|几[个次场件宗名人份条篇项户家期]|数量|比例|比率|成功率|办结率|满意度|百分之|\bhow (many|much)\b|"
+    r"多少|(?<!哪)几[个次场件宗名人份条篇项户家期]|数量|比例|比率|成功率|办结率|满意度|百分之|\bhow (many|much)\b|"
     r"\b(rate|percentage|share|number of|amount)\b",
     re.I,
 )
