@@ -152,6 +152,24 @@ class TestScopeThatSelectsNothing:
         assert none.kind == "unanswerable" and "2010" in none.text
 
 
+class TestNotShared:
+    @pytest.mark.parametrize(
+        "sentence",
+        [
+            # 浙江 2025 政府工作报告: 分别 pairs its values with its own clause; 人均 is no adverb
+            "全省生产总值增长5.5%，一般公共预算收入增长1.2%，城乡居民人均可支配收入分别增长4.3%、6.1%，十方面民生实事圆满完成。",
+            # 北京 2025 政府工作报告
+            "预计全市地区生产总值增长5.2%左右，一般公共预算收入增长3.1%，居民人均可支配收入增长4.5%左右，居民消费价格涨幅0.1%。",
+        ],
+    )
+    def test_a_growth_of_another_measure_is_not_the_growth_asked(self, retriever: Retriever, sentence: str) -> None:
+        from rag.answer.evidence import Context, default_glossary
+        from rag.judge import numbers
+
+        ctx = Context(retriever, "哪些省份2024年地区生产总值增速低于5%?", retriever.segmenter, default_glossary())
+        assert not numbers.meets(ctx.a, sentence)
+
+
 class TestOneLinePerUnit:
     def test_a_unit_with_reports_of_two_years_is_one_line_citing_each_year(
         self, tmp_path: Path, e5: OnnxE5Encoder

@@ -64,7 +64,7 @@ class Evidence:
         return self.verdict.score
 
 
-SHARED = re.compile(r"均|都|分别|皆|一律|全部")
+SHARED = re.compile(r"(?<![人平])均(?=[为达已在实现有按超保])|都(?=[为是达已在实现有按])|皆|一律|全部")
 """Words by which a clause speaks of what the clauses before it named (办复率均为100%)."""
 
 

@@ -40,8 +40,10 @@ ASKS_PLAN = re.compile(
 CLAUSE_END = re.compile(r"[，,；;。：:]")
 
 
-DISTRIBUTIVE = re.compile(r"均|都|分别|皆")
-"""A number's clause that says 均/都 speaks of every thing the sentence named before it."""
+DISTRIBUTIVE = re.compile(r"(?<![人平])均(?=[为达已在实现有按超保])|都(?=[为是达已在实现有按])|皆")
+"""A number's clause that says 均为/都已 speaks of every thing the sentence named before it (分别 pairs
+its values with the names in its own clause, 城乡居民…分别增长4.3%、6.1%, so it does not; nor is the 均
+of 人均 or 平均 an adverb)."""
 
 
 def _topic_window(text: str, start: int, subject: tuple[str, ...]) -> str:

@@ -203,13 +203,17 @@ def _years(q: str, phrases: list[str]) -> dict[str, object]:
     return {"year": years.pop() if len(years) == 1 else None}
 
 
+SCOPING_CLAUSE = re.compile(r"^\s*(?:在|从|据)?[^，,。？?]{0,30}?(?:报告|年报)(?:中|里|当中|之中|来看)\s*[，,：:]?\s*")
+"""A clause in front that only says which reports to read: 在2025年的政府工作报告中， / 法治政府建设报告里，"""
+
+
 def without_scope_words(question: str) -> str:
-    """The question without the words that only scope it to years and kinds of report (2024年,
-    2025年的政府工作报告中, 2020年及以后, 近三年): what is searched and compared in meaning, so that
-    "2024年哪个省份…" and "在2025年的政府工作报告中，哪个省份…" read the same sentences."""
-    text = question.strip()
-    for pattern in (TITLE_YEAR, KIND_PHRASE, RANGE, SINCE, UNTIL, RECENT, YEAR):
+    """The question without the words that only scope it to years and kinds of report (2024年, a
+    leading 在2025年的政府工作报告中，, 2020年及以后, 近三年): what is searched and compared in meaning,
+    so that "2024年哪个省份…" and "在2025年的政府工作报告中，哪个省份…" read the same sentences. A kind of
+    report that is the question's own subject (哪些信息公开年报提到…) stays."""
+    text = SCOPING_CLAUSE.sub("", question.strip())
+    for pattern in (TITLE_YEAR, RANGE, SINCE, UNTIL, RECENT, YEAR):
         text = pattern.sub(lambda m: " " if re.match(r"[A-Za-z]", m.group(0)[:1] or "") else "", text)
-    text = re.sub(r"^\s*[在于从]?\s*的?\s*(?:中|里|当中|之中)?\s*[，,]?\s*", "", text)
-    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"^\s*的\s*", "", re.sub(r"\s+", " ", text)).strip()
     return text if len(re.sub(r"\W", "", text)) >= 4 else question
