@@ -129,6 +129,13 @@ class TestPlaces:
         assert a.kind == "unanswerable" and "没有深圳市的报告" in a.text
         assert "最近的已索引单位" in a.text and "源城区人民政府办公室" in a.text  # 广东 units are the closest
 
+    def test_a_divisions_office_is_a_unit_not_the_region_below_it(self, retriever: Retriever) -> None:
+        """河源市人民政府 is not indexed; 源城区 and 埔前镇 lie in 河源市 but are other governments."""
+        office = ask(retriever, "河源市人民政府2025年主动公开了多少条政府信息?")
+        assert office.kind == "unanswerable" and "河源市" in office.text
+        region = ask(retriever, "河源哪些单位主动公开了政府信息?")
+        assert region.kind == "aggregation" and region.units
+
     def test_a_missing_division_beside_an_indexed_one_is_said_and_the_rest_answered(self, retriever: Retriever) -> None:
         a = ask(retriever, "河源、深圳等地哪些单位主动公开了政府信息?")
         assert a.kind == "aggregation" and any("深圳市" in n for n in a.notices)

@@ -26,6 +26,9 @@ from rag.units import in_region
 SHORT_CUE = re.compile(r"^(?:哪|各|的|、|，|,|等|和|与|及|地区|全省|全市|所有|下辖|这|有哪些|境内|省内|市内|内)")
 """What follows a short division name (广州, 广东) when it scopes a question: 广州哪些区, 广东各市,
 北京、上海等. A short name followed by anything else (长安汽车, 和平发展) is an ordinary word."""
+OFFICE = re.compile(r"(?:(?![哪各的和与及])[\u4e00-\u9fff]){0,8}?(?:人民政府|政府|党委|党工委|办事处|局|委员会|办公室)")
+"""What makes a division's name part of an office's (杭州市上城区人民政府, 宿城区自然资源分局): a unit,
+never a region."""
 FULL_MIN = 3
 """Full names shorter than this (城区, 郊区, 矿区) are ordinary words as often as divisions."""
 
@@ -63,7 +66,7 @@ def divisions_named(question: str, unit_aliases: set[str]) -> list[tuple[str, tu
 def place_words(question: str, unit_aliases: set[str]) -> set[str]:
     """The words by which the question names divisions (广东, 河源市): they scope it, so no evidence
     sentence need repeat them (a report says 全区, not the name of its own province)."""
-    return {said for _, _, said in _divisions(question, unit_aliases)}
+    return {said.removesuffix("#unit") for _, _, said in _divisions(question, unit_aliases)}
 
 
 def _divisions(question: str, unit_aliases: set[str]) -> list[tuple[str, tuple[str, ...], str]]:
@@ -91,7 +94,9 @@ def _divisions(question: str, unit_aliases: set[str]) -> list[tuple[str, tuple[s
         # the highest division of that name (a 北京市 is the province-level one, not its 市辖区)
         best = min(ids, key=lambda k: table.nodes[k].depth)
         chain = table.chain(best)
-        out.setdefault(table.nodes[best].name, (chain, name))
+        # 上城区人民政府, 上城区司法局: the office itself is asked, not everything that lies in the district
+        said = name + "#unit" if OFFICE.match(q[i:]) else name
+        out.setdefault(table.nodes[best].name, (chain, said))
     return [(full, chain, said) for full, (chain, said) in out.items()]
 
 
@@ -119,10 +124,18 @@ def read_reach(
     全区 for a 区): then the question is answered over everything, with a notice; else it is a near miss."""
     regions: list[str] = []
     missing: list[tuple[str, tuple[str, ...]]] = []
-    for full, chain in divisions_named(question, unit_aliases):
+    for full, chain, said in _divisions(question, unit_aliases):
         short = chain[-1] if chain else full
-        if any(in_region(full, d.unit, d.place) or in_region(short, d.unit, d.place) for d in documents):
+        # its office is asked (上城区人民政府, 紫金县政府): the division's own government and departments
+        # (紫金县司法局) may answer for it, a town or street inside it (四季青街道) may not
+        office = said.endswith("#unit")
+        inside = [d for d in documents if in_region(full, d.unit, d.place) or in_region(short, d.unit, d.place)]
+        if office:
+            inside = [d for d in inside if len(d.place) <= len(chain)]
+        if inside:
             regions.append(full)
+        elif office and units_named:
+            continue
         else:  # (a report that merely mentions it, 深圳 in a province's report, is not from it)
             missing.append((full, chain))
     notices = []
@@ -140,10 +153,10 @@ def read_reach(
         only = frozenset(d.doc_id for d in fits)
     elif missing:
         return Reach(refusal=_no_place(missing, documents))
-    years, said, refusal = _years(qs, documents)
+    years, told, refusal = _years(qs, documents)
     if refusal is not None:
         return Reach(refusal=refusal)
-    return Reach(tuple(regions), years, tuple(notices + said), only=only)
+    return Reach(tuple(regions), years, tuple(notices + told), only=only)
 
 
 OWN_LEVEL = (
