@@ -48,6 +48,10 @@ from rag.integrations.mcp_guard import (
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "源城区2025年主动公开了多少条政府信息?"  # eval/questions.jsonl q001: 3576
 PROMPT = 5.0
+DEADLINE = 0.5
+"""The test guard's per-request deadline: long enough that a loaded CI machine reads a burst of lines first."""
+LATE = 1.5
+"""When the fake server answers "late": after the deadline, so its answer must be dropped."""
 """Seconds within which a malformed message must be answered (measured: under 0.05 s)."""
 
 
@@ -395,7 +399,7 @@ class TestReadMessage:
 
 
 class FakeServer:
-    """Stands in for the SDK's server: answers ping at once, "late" after 0.5 s, "never" never; keeps
+    """Stands in for the SDK's server: answers ping at once, "late" after 1.5 s, "never" never; keeps
     every notification it is sent."""
 
     def __init__(self) -> None:
@@ -410,7 +414,7 @@ class FakeServer:
                 if isinstance(message, JSONRPCNotification):
                     self.notifications.append(message)
                 elif isinstance(message, JSONRPCRequest) and message.method in ("ping", "late"):
-                    tg.start_soon(self._answer, write, message, 0.5 if message.method == "late" else 0)
+                    tg.start_soon(self._answer, write, message, LATE if message.method == "late" else 0)
 
     @staticmethod
     async def _answer(write: MemoryObjectSendStream[SessionMessage], request: JSONRPCRequest, delay: float) -> None:
@@ -420,16 +424,18 @@ class FakeServer:
 
 @pytest.fixture
 def guarded() -> Iterator[tuple[FakeServer, Any, Any]]:
-    """A Guard (timeout 0.2 s, 2 requests in flight at most) over FakeServer, on a pair of pipes."""
+    """A Guard (timeout DEADLINE, 2 requests in flight at most) over FakeServer, on a pair of pipes."""
     to_guard, guard_out = os.pipe(), os.pipe()
     server = FakeServer()
-    guard = Guard(os.fdopen(to_guard[0], "rb"), os.fdopen(guard_out[1], "wb"), timeout=0.2, max_in_flight=2)
+    guard = Guard(os.fdopen(to_guard[0], "rb"), os.fdopen(guard_out[1], "wb"), timeout=DEADLINE, max_in_flight=2)
     thread = threading.Thread(target=anyio.run, args=(guard.run, server))
     thread.start()
     client_in, client_out = os.fdopen(guard_out[0], "rb"), os.fdopen(to_guard[1], "wb")
 
-    def send(message: dict[str, Any]) -> None:
-        client_out.write(json.dumps(message).encode() + b"\n")
+    def send(message: dict[str, Any] | list[dict[str, Any]]) -> None:
+        """One message, or several in one write (a burst the guard reads at once)."""
+        messages = message if isinstance(message, list) else [message]
+        client_out.write(b"".join(json.dumps(m).encode() + b"\n" for m in messages))
         client_out.flush()
 
     def receive(timeout: float = PROMPT) -> dict[str, Any] | None:
@@ -455,7 +461,7 @@ class TestDeadline:
             "id": 1,
             "error": {"code": REQUEST_TIMEOUT, "message": answer["error"]["message"]},
         }
-        assert 0.2 <= time.monotonic() - started < PROMPT
+        assert DEADLINE <= time.monotonic() - started < PROMPT
         for _ in range(50):  # the cancel follows the error
             if server.notifications:
                 break
@@ -468,18 +474,18 @@ class TestDeadline:
         _, send, receive = guarded
         send({"jsonrpc": "2.0", "id": "a", "method": "late"})
         assert receive()["error"]["code"] == REQUEST_TIMEOUT
-        assert receive(timeout=0.8) is None  # the server's answer came at 0.5 s and was not written
+        assert receive(timeout=LATE + 0.5 - DEADLINE) is None  # the server's late answer was not written
         send({"jsonrpc": "2.0", "id": "b", "method": "ping"})
         assert receive() == {"jsonrpc": "2.0", "id": "b", "result": {}}
 
     def test_an_id_in_flight_and_one_request_too_many_are_refused_at_once(self, guarded: Any) -> None:
         _, send, receive = guarded
-        for rid in (1, "1", 2, 3):  # "1" is the SDK's 1; 3 is one more than max_in_flight=2
-            send({"jsonrpc": "2.0", "id": rid, "method": "never"})
+        # one write: the guard reads all four before the first can time out, however loaded the machine
+        send([{"jsonrpc": "2.0", "id": rid, "method": "never"} for rid in (1, "1", 2, 3)])
         answers = [receive() for _ in range(4)]
         codes = {(a["id"], a["error"]["code"]) for a in answers}
         assert codes == {("1", INVALID_REQUEST), (3, SERVER_BUSY), (1, REQUEST_TIMEOUT), (2, REQUEST_TIMEOUT)}
-        assert [a["id"] for a in answers][-2:] in ([1, 2], [2, 1])  # the refusals come at once, before 0.2 s
+        assert [a["id"] for a in answers][-2:] in ([1, 2], [2, 1])  # the refusals come at once, before the deadline
 
     def test_a_request_the_client_cancelled_gets_no_timeout_error(self, guarded: Any) -> None:
         _, send, receive = guarded
