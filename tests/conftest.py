@@ -90,33 +90,10 @@ SMALL_REPORT = """测试区人民政府办公室2025年法治政府建设年度�
 @contextlib.contextmanager
 def serving(service: Any) -> Iterator[str]:
     """The real server (API + Gradio UI) for a Service on a free loopback port; its URL."""
-    import socket
-    import threading
-    import time
-
-    import httpx
-    import uvicorn
-
     from ui.server import create_app
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(service), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    try:
+    with serving_app(create_app(service)) as url:
         yield url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")

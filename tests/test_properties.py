@@ -139,3 +139,74 @@ def test_instructions_inside_a_report_are_quoted_never_followed(tmp_path: Path, 
         for line in data["answer"].splitlines():
             said = line.split("：", 1)[-1].split(": ", 1)[-1]
             assert "system prompt" not in said.lower() or "system prompt" in quotes.lower()
+
+
+# --- Gradio's routes (issue 25): no request, whatever its form, makes the server read a file it did not receive
+
+
+@pytest.fixture(scope="module")
+def server_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    marker = "服务器私有文件标记7319"
+    folder = tmp_path_factory.mktemp("server-files")
+    path = write_report(folder, "secret.txt", SMALL_REPORT.replace("1234条", f"{marker}1234条"))
+    return path, marker
+
+
+def _file_data(path: Path) -> st.SearchStrategy[dict[str, Any]]:
+    named = st.sampled_from(
+        [
+            str(path),
+            f"{path.parent}/../{path.parent.name}/{path.name}",
+            f"file://{path}",
+            path.name,
+            f"/tmp/gradio/../..{path}",
+        ]
+    )
+    return st.fixed_dictionaries(
+        {"path": named, "meta": st.just({"_type": "gradio.FileData"})},
+        optional={"url": named, "orig_name": st.text(max_size=8), "size": st.integers(0, 10**6)},
+    )
+
+
+GRADIO_ROUTES = ("/gradio_api/queue/join", "/gradio_api/run/predict", "/gradio_api/api/predict", "/gradio_api/upload")
+CONTENT_TYPES = (
+    "application/json",
+    "APPLICATION/JSON",
+    "Application/Json; charset=utf-8",
+    "application/vnd.x+JSON",
+    "text/plain",
+    None,
+)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_no_gradio_request_reads_a_file_the_server_did_not_receive(
+    live_server: tuple[str, Service], server_file: tuple[Path, str], data: st.DataObject
+) -> None:
+    url, service = live_server
+    path, marker = server_file
+    before = len(service.reports())
+    leaf = _file_data(path) | st.none() | st.integers() | st.text(max_size=8)
+    value = st.recursive(
+        leaf,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+        max_leaves=6,
+    )
+    body = {
+        "data": data.draw(st.lists(value, min_size=1, max_size=3)),
+        "fn_index": data.draw(st.integers(0, 40)),
+        "session_hash": "prop",
+        "event_data": None,
+    }
+    headers = {}
+    ctype = data.draw(st.sampled_from(CONTENT_TYPES))
+    if ctype is not None:
+        headers["content-type"] = ctype
+    r = httpx.post(
+        f"{url}{data.draw(st.sampled_from(GRADIO_ROUTES))}", content=json.dumps(body), headers=headers, timeout=60
+    )
+    assert marker not in r.text
+    assert len(service.reports()) == before
+    hits = httpx.get(f"{url}/api/search", params={"q": marker, "k": 3}, timeout=60).json()["hits"]
+    assert not any(marker in h["text"] for h in hits)  # (the query itself is echoed back)

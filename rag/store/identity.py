@@ -134,6 +134,12 @@ def gather_corrections(
         except InputError as exc:  # unreadable as a whole: say so, build on
             if problems is not None:
                 problems.append(f"{METADATA_FILE}: {str(exc).split(': ', 1)[-1]}; the stored corrections were left out")
+    return stored, given_corrections(paths, metadata)
+
+
+def given_corrections(paths: Sequence[Path], metadata: Path | None) -> dict[str, Correction]:
+    """The user's own corrections: each reports.csv beside the reports, then --metadata over them; a
+    bad row there is an error naming it (nothing has been stored yet)."""
     given: dict[str, Correction] = {}
     for table in beside(list(paths)):
         given.update(read_corrections(table))
@@ -141,7 +147,7 @@ def gather_corrections(
         if not metadata.is_file():
             raise InputError(f"--metadata: {metadata}: no such file")
         given.update(read_corrections(metadata))
-    return stored, given
+    return given
 
 
 def twins(documents: Sequence[DocEntry]) -> dict[str, str]:

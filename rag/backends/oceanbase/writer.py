@@ -24,11 +24,11 @@ from rag.backends.oceanbase.rows import delete, meta, settle, write
 from rag.chunking import TokenCounter, default_token_counter
 from rag.embedding import Encoder
 from rag.errors import InputError
-from rag.ingest import Correction, apply, beside, read_corrections, write_corrections
+from rag.ingest import Correction, apply, write_corrections
 from rag.records import REPORT_METADATA, Report
 from rag.store import FORMAT_VERSION, BuildParams, BuildResult, DocEntry, IndexFiles
 from rag.store.build import build_result, check_removable, collect_reports, nothing_to_index
-from rag.store.identity import Draft, settle_identities
+from rag.store.identity import Draft, given_corrections, settle_identities
 from rag.store.segment import Progress, Segment, doc_hash, make_segment
 
 SETTLE_SHARE = 0.10
@@ -63,13 +63,7 @@ def build_engine(
             cur.execute("INSERT IGNORE INTO rag_meta (k, v) VALUES ('version', '0')")
         manifest = meta(conn, "manifest")
         stored = _stored_corrections(conn)
-        corrections = dict(stored)
-        for path in beside(list(paths)):
-            corrections.update(read_corrections(path))
-        if metadata is not None:
-            if not metadata.is_file():
-                raise InputError(f"--metadata: {metadata}: no such file")
-            corrections.update(read_corrections(metadata))
+        corrections = dict(stored) | given_corrections(paths, metadata)
         indexed = _entries(conn) if manifest is not None else {}
         if remove:
             add = True
