@@ -78,6 +78,7 @@ class TestPlaces:
             ("河源市的哪些单位主动公开了政府信息?", "河源市"),
             ("河源各单位主动公开了多少?", "河源市"),
             ("广东、福建等省份哪些单位提到了网格?", "广东省"),
+            ("在江西、陕西、福建三个省市的单位中，哪些单位提到了网格?", "福建省"),  # the last of a list
         ],
     )
     def test_a_division_is_named_with_or_without_its_suffix(self, question: str, division: str) -> None:

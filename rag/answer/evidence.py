@@ -68,6 +68,10 @@ SHARED = re.compile(r"(?<![人平])均(?=[为达已在实现有按超保])|都(?
 """Words by which a clause speaks of what the clauses before it named (办复率均为100%)."""
 
 
+WHERE_CLAUSE = re.compile(r"^\s*(?:在|从|于)?[^，,。？?]{0,24}?(?:中|里|内|当中|之中)\s*[，,]\s*")
+"""A leading clause that only says where to look (在江西、陕西、福建三个省市的单位中，)."""
+
+
 def _rarity(retriever: Retriever, term: Term) -> float:
     """The rarest way the indexed reports write the term; a synonym no report uses (当官的 for 领导干部)
     does not count, or it would make the term the heaviest of the question."""
@@ -102,6 +106,10 @@ class Context:
         (广东省哪些单位… reads the 广东 reports for what 哪些单位… asks, not for the word 广东)."""
         for word in sorted(places, key=len, reverse=True):
             self.searched = self.searched.replace(word, "")
+        if places:  # 在江西、陕西、福建三个省市的单位中，…: the clause only said where to look
+            self.searched = re.sub(
+                r"^\s*(?:在|从|于)?[^，,。？?]{0,24}?(?:中|里|内|当中|之中)\s*[，,]\s*", "", self.searched
+            )
         self.searched = re.sub(r"^[的、，,\s]+", "", self.searched) or question
         if self.a.kind != "lookup":  # a list or comparison reads the years and kinds as filters only
             self.searched = without_scope_words(self.searched)

@@ -23,7 +23,9 @@ from rag.store import DocEntry
 from rag.text import normalize
 from rag.units import in_region
 
-SHORT_CUE = re.compile(r"^(?:哪|各|的|、|，|,|等|和|与|及|地区|全省|全市|所有|下辖|这|有哪些|境内|省内|市内|内)")
+SHORT_CUE = re.compile(
+    r"^(?:哪|各|的|、|，|,|等|和|与|及|地区|全省|全市|所有|下辖|这|有哪些|境内|省内|市内|内|[一二两三四五六七八九十\d]+个)"
+)
 """What follows a short division name (广州, 广东) when it scopes a question: 广州哪些区, 广东各市,
 北京、上海等. A short name followed by anything else (长安汽车, 和平发展) is an ordinary word."""
 OFFICE = re.compile(r"(?:(?![哪各的和与及])[\u4e00-\u9fff]){0,8}?(?:人民政府|政府|党委|党工委|办事处|局|委员会|办公室)")
@@ -83,7 +85,8 @@ def _divisions(question: str, unit_aliases: set[str]) -> list[tuple[str, tuple[s
         ids = table.by_name.get(name, [])
         full_names = {table.nodes[k].name for k in ids}
         short = name not in full_names
-        if short and not SHORT_CUE.match(q[i:]):
+        listed = at > 0 and q[at - 1] in "、和与及"  # 江西、陕西、福建: the list says they are places
+        if short and not (SHORT_CUE.match(q[i:]) or listed):
             continue
         if not short and len(name) < FULL_MIN:
             continue
