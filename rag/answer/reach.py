@@ -120,11 +120,19 @@ def read_reach(
     unit_aliases: set[str],
     units_named: bool,
     report_text: Callable[[str], str],
+    place_like: Sequence[str] = (),
 ) -> Reach:
     """The regions and years the question means. `units_named`: the question names an indexed unit
     (then a missing division is said, not refused). `report_text(doc_id)`: a report whose unit
     could not be read may be the named place's when its text speaks of itself at that level (我区,
-    全区 for a 区): then the question is answered over everything, with a notice; else it is a near miss."""
+    全区 for a 区): then the question is answered over everything, with a notice; else it is a near miss.
+    `place_like`: names ending in 市/区/县/镇/乡/街道 that no indexed unit has (rag.question): read only
+    when the divisions table is not installed (the `places` extra), as the near miss they were before."""
+    if gazetteer() is None and place_like and not units_named:
+        names = "、".join(place_like)
+        return Reach(
+            refusal=(f"已索引的报告中没有{names}的报告。", f"No indexed report comes from {', '.join(place_like)}.")
+        )
     regions: list[str] = []
     missing: list[tuple[str, tuple[str, ...]]] = []
     for full, chain, said in _divisions(question, unit_aliases):

@@ -41,6 +41,7 @@ def with_question_scope(ctx: Context, scope: Scope) -> Scope:
         ctx.retriever.all_aliases,
         named,
         lambda doc_id: ctx.retriever.report(doc_id).text,
+        ctx.a.unknown_places,
     )
     if scope.year is not None and ctx.reach.years is not None:  # the caller's year decides
         ctx.reach = dataclasses.replace(ctx.reach, years=None)
