@@ -89,7 +89,7 @@ def aggregate(ctx: Context, scope: Scope) -> Answer:
 
 def _one_line_per_unit(entries: list[tuple[str, Evidence]], cites: Citations, sep: str, en: bool) -> list[str]:
     """One line per unit: a unit with reports of several years is listed once, each year's sentence
-    cited and marked with its year (西城区：…[1]（2023年）；…[2]（2024年）)."""
+    cited and marked with its year (某区：…[1]（2023年）；…[2]（2024年）)."""
     by_unit: dict[str, list[Evidence]] = {}
     for name, e in entries:
         by_unit.setdefault(name, []).append(e)

@@ -29,7 +29,7 @@ SHORT_CUE = re.compile(
 """What follows a short division name (广州, 广东) when it scopes a question: 广州哪些区, 广东各市,
 北京、上海等. A short name followed by anything else (长安汽车, 和平发展) is an ordinary word."""
 OFFICE = re.compile(r"(?:(?![哪各的和与及])[\u4e00-\u9fff]){0,8}?(?:人民政府|政府|党委|党工委|办事处|局|委员会|办公室)")
-"""What makes a division's name part of an office's (杭州市上城区人民政府, 宿城区自然资源分局): a unit,
+"""What makes a division's name part of an office's (某市某区人民政府, 某区自然资源分局): a unit,
 never a region."""
 FULL_MIN = 3
 """Full names shorter than this (城区, 郊区, 矿区) are ordinary words as often as divisions."""
@@ -97,7 +97,7 @@ def _divisions(question: str, unit_aliases: set[str]) -> list[tuple[str, tuple[s
         # the highest division of that name (a 北京市 is the province-level one, not its 市辖区)
         best = min(ids, key=lambda k: table.nodes[k].depth)
         chain = table.chain(best)
-        # 上城区人民政府, 上城区司法局: the office itself is asked, not everything that lies in the district
+        # 某区人民政府, 某区司法局: the office itself is asked, not everything that lies in the district
         said = name + "#unit" if OFFICE.match(q[i:]) else name
         out.setdefault(table.nodes[best].name, (chain, said))
     return [(full, chain, said) for full, (chain, said) in out.items()]
@@ -105,7 +105,7 @@ def _divisions(question: str, unit_aliases: set[str]) -> list[tuple[str, tuple[s
 
 def _masked(q: str, unit_aliases: set[str], names_in: Callable[[str], list[str]]) -> str:
     """The question with each indexed unit's name blanked where it holds a division as a part
-    (重庆市江北区规划和自然资源局 holds 重庆市, 陵川县教育局 holds 陵川县): that division names the unit,
+    (某市某区规划和自然资源局 holds 某市, 某县教育局 holds 某县): that division names the unit,
     not a region. A name that is only the division (北京 for 北京市人民政府) stays: 北京哪些区 is a region."""
     for alias in sorted((a for a in unit_aliases if a in q), key=len, reverse=True):
         if any(len(n) < len(alias) for n in names_in(alias)):
@@ -137,8 +137,8 @@ def read_reach(
     missing: list[tuple[str, tuple[str, ...]]] = []
     for full, chain, said in _divisions(question, unit_aliases):
         short = chain[-1] if chain else full
-        # its office is asked (上城区人民政府, 紫金县政府): the division's own government and departments
-        # (紫金县司法局) may answer for it, a town or street inside it (四季青街道) may not
+        # its office is asked (某区人民政府, 某县政府): the division's own government and departments
+        # (某县司法局) may answer for it, a town or street inside it (某街道) may not
         office = said.endswith("#unit")
         inside = [d for d in documents if in_region(full, d.unit, d.place) or in_region(short, d.unit, d.place)]
         if office:
