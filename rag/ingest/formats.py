@@ -80,7 +80,10 @@ def read_file(path: Path, name: str) -> Extracted:
         raise InputError(f"{name}: empty file")
     if ext in (".txt", ".md"):
         if len(data) > MAX_TEXT_BYTES:
-            raise too_much_text(name)
+            raise InputError(
+                f"{name}: {len(data) / MB:.1f} MB of text is more than a report's {MAX_REPORT_CHARS} characters "
+                f"(RAG_MAX_REPORT_CHARS) and {MAX_LINES} lines (RAG_MAX_LINES) can take"
+            )
         raw = decode(data, name)
         if ext == ".md":
             raw = re.sub(r"(?m)^\s{0,3}#{1,6}\s*", "", raw)

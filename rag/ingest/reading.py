@@ -77,11 +77,18 @@ def load_report(path: Path, *, doc_id: str | None = None, source: str | None = N
     except InputError:
         raise
     except Exception as exc:  # a reader's library on a crafted file raises anything: one file, one line
-        raise InputError(f"{name}: could not be read ({type(exc).__name__})") from exc
+        raise InputError(f"{name}: could not be read ({_reason(exc, path, name)})") from exc
     chars = sum(len(line) for line in extracted.lines)
     if chars > MAX_REPORT_CHARS:
         raise InputError(f"{name}: {chars} characters of text; limit {MAX_REPORT_CHARS} (RAG_MAX_REPORT_CHARS)")
     return build_report(extracted, source=name, doc_id=doc_id or doc_id_for(path))
+
+
+def _reason(exc: BaseException, path: Path, name: str) -> str:
+    """An exception as one short line, with the file's display name for its path (an upload's staging
+    path is never shown): "RecursionError: maximum recursion depth exceeded", "MemoryError"."""
+    said = " ".join(str(exc).split()).replace(str(path), name)[:120]
+    return f"{type(exc).__name__}: {said}" if said else type(exc).__name__
 
 
 def doc_id_for(path: Path) -> str:

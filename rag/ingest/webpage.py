@@ -119,11 +119,15 @@ def _text_sizes(soup: Any) -> dict[int, tuple[int, bool]]:
     return sizes
 
 
+BLOCK_CHILDREN = frozenset(("p", "div", "span", "font"))
+"""A block's own paragraphs: the children whose sentences count for it."""
+
+
 def _densest_block(soup: Any, sizes: dict[int, tuple[int, bool]]) -> Any:
     """The element whose own paragraphs hold the most sentence text: the article, whatever its class is called."""
 
     def own_text(tag: Any) -> int:
-        children = tag.find_all(["p", "div", "span", "font"], recursive=False)
+        children = (c for c in tag.contents if getattr(c, "name", None) in BLOCK_CHILDREN)
         return sum(n for n, period in (sizes.get(id(c), (0, False)) for c in children) if period)
 
     blocks = [t for t in soup.find_all(["div", "td", "section", "article", "main"]) if not _gone(t)]
