@@ -244,3 +244,42 @@ class TestValuesAsked:
         a = ask(retriever, "哪个单位办理的行政复议案件最多?")
         ranked = " ".join(c.quote for c in a.citations[: len(a.units)])
         assert "法律援助" not in ranked and "信息公开申请" not in ranked
+
+
+class TestUnsettledPlace:
+    """河东区政府办公室's place is not settled (天津's 河东区 or 临沂's): a region that may hold it reads
+    it, shown to check and said; one that cannot (广东) does not."""
+
+    @pytest.mark.parametrize("question", ["天津哪些区主动公开了政府信息?", "山东省的哪些单位主动公开了政府信息?"])
+    def test_a_region_that_may_hold_it_shows_it_to_check(self, retriever: Retriever, question: str) -> None:
+        a = ask(retriever, question)
+        assert a.kind == "aggregation", a.text
+        assert "河东区政府办公室" in a.candidates and "河东区政府办公室" not in a.units
+        assert any("河东区政府办公室" in n and "未能确定" in n for n in a.notices)
+
+    def test_a_region_that_cannot_hold_it_leaves_it_out(self, retriever: Retriever) -> None:
+        a = ask(retriever, "广东哪些单位主动公开了政府信息?")
+        assert "河东区政府办公室" not in set(a.units) | set(a.candidates), a.text
+        assert set(a.units) & {"源城区人民政府办公室", "霞山区人民政府办公室"}
+
+
+class TestScopeSize:
+    @pytest.mark.parametrize(
+        "question",
+        [
+            "在江西、陕西、福建三个省市的单位中，哪些单位的报告提到了法律明白人?",
+            "在8个省市的2026年政府工作报告中，哪些提到了低空经济?",
+            "这三个区里哪些单位开展了普法?",
+        ],
+    )
+    def test_the_size_of_the_scope_is_no_figure_asked(self, retriever: Retriever, question: str) -> None:
+        from rag.answer.evidence import Context, default_glossary
+
+        a = Context(retriever, question, retriever.segmenter, default_glossary()).a
+        assert a.kind == "aggregation" and a.constraints == ()
+
+    def test_a_count_the_question_asks_is_still_a_figure(self, retriever: Retriever) -> None:
+        from rag.answer.evidence import Context, default_glossary
+
+        a = Context(retriever, "哪些单位设立了3个以上调解室?", retriever.segmenter, default_glossary()).a
+        assert [(c.op, c.value) for c in a.constraints] == [(">=", 3.0)]

@@ -134,6 +134,9 @@ def _stated(ctx: Context, rows: list[LedgerRow], evidence: list[Evidence]) -> tu
 def compare(ctx: Context, scope: Scope) -> Answer:
     named = set(ctx.retriever.units_in(ctx.question)) if scope.unit is None else set()
     docs = [d for d in in_scope(ctx, scope) if not named or d.unit in named]
+    # a ranking is over the reports known to lie in the question's region and years; those that only
+    # may (their place or year unsettled) are ranked only when no report is known to
+    docs = [d for d in docs if ctx.reach.sure(d)] or docs
     subject = Subject.of(ctx.a, ctx.weights, {d.doc_id: ctx.retriever.ledger_of(d.doc_id) for d in docs})
     reports = per_report(ctx, scope, subject.rows, docs)
     found_rows: list[_Row] = []

@@ -23,6 +23,7 @@ def aggregate(ctx: Context, scope: Scope) -> Answer:
     silent: list[str] = []
     reports = per_report(ctx, scope)
     level = {d.doc_id: d.level for d in ctx.retriever.documents}
+    sure = {d.doc_id for d in ctx.retriever.documents if ctx.reach.sure(d)}
     best: list[tuple[str, str, Evidence | None]] = []
     # a report none of whose sentences shares enough words may still say it in other words: its
     # closest sentence is shown to check when it is as close (e5) as the closest of any report
@@ -45,13 +46,18 @@ def aggregate(ctx: Context, scope: Scope) -> Answer:
             near = [near_meaning]
         pick = good or near
         best.append((doc_id, name, pick[0] if pick else None))
+    unsettled = [name for doc_id, name, e in best if e is not None and doc_id not in sure]
+    if unsettled:
+        shown = "、".join(dict.fromkeys(unsettled[:5]))
+        ctx.notices.append(f"{shown}的所在地或年份未能确定，只列为可能相关，请核对")
     keep = ctx.judge.standouts([e.verdict for _, _, e in best if e is not None])
     kept = iter(keep)
     for doc_id, name, e in best:
         if e is None:
             silent.append(name)
-        # "哪些街道…": a report whose level is unknown is shown to check, never claimed to be one
-        elif next(kept) and (level.get(doc_id) or not ctx.a.scope.levels):
+        # "哪些街道…": a report whose level is unknown is shown to check, never claimed to be one; so
+        # is one whose place or year could not be settled under a question's region or year
+        elif next(kept) and (level.get(doc_id) or not ctx.a.scope.levels) and doc_id in sure:
             qualified.append((name, e))
         else:
             related.append((name, e))

@@ -52,11 +52,27 @@ class Reach:
     read and whose text speaks of itself at that place's level (doc ids) may be its."""
 
     def admits(self, d: DocEntry) -> bool:
+        """Read for the question: it lies in scope, or may (its place or year could not be settled)."""
         if self.only and d.doc_id not in self.only:
             return False
+        if self.regions and not any(in_region(r, d.unit, d.place) or maybe_in(r, d) for r in self.regions):
+            return False
+        return self.years is None or d.year in self.years or d.year is None
+
+    def sure(self, d: DocEntry) -> bool:
+        """Known to lie in scope: only such a report is claimed to qualify; one that may is shown to check."""
         if self.regions and not any(in_region(r, d.unit, d.place) for r in self.regions):
             return False
         return self.years is None or d.year in self.years
+
+
+def maybe_in(region: str, d: DocEntry) -> bool:
+    """A report whose place could not be settled (通州区: Beijing's or Nantong's) may lie in a
+    region one of its name's divisions lies in; one whose name names no division is not read as in."""
+    table = gazetteer()
+    if d.place or table is None:
+        return False
+    return any(in_region(region, d.unit, chain) for chain in table.chains_of(d.unit))
 
 
 def divisions_named(question: str, unit_aliases: set[str]) -> list[tuple[str, tuple[str, ...]]]:
@@ -140,7 +156,7 @@ def read_reach(
         # its office is asked (某区人民政府, 某县政府): the division's own government and departments
         # (某县司法局) may answer for it, a town or street inside it (某街道) may not
         office = said.endswith("#unit")
-        inside = [d for d in documents if in_region(full, d.unit, d.place) or in_region(short, d.unit, d.place)]
+        inside = [d for d in documents if any(in_region(r, d.unit, d.place) or maybe_in(r, d) for r in (full, short))]
         if office:
             inside = [d for d in inside if len(d.place) <= len(chain)]
         if inside:

@@ -50,7 +50,9 @@ def with_question_scope(ctx: Context, scope: Scope) -> Scope:
         scope.unit,
         scope.year if scope.year is not None else year,
         scope.kind or qs.kind,
-        scope.region or (_region_named(ctx) if scope.unit is None else None),
+        # the divisions the question names are read by ctx.reach (which also keeps, to check, a report
+        # whose place is unsettled); this older reading serves what reach cannot (Beijing in English)
+        scope.region or (_region_named(ctx) if scope.unit is None and not ctx.reach.regions else None),
         scope.section,
     )
 

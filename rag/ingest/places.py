@@ -97,6 +97,16 @@ class Gazetteer:
             common.append(level[0])
         return tuple(common)
 
+    def chains_of(self, unit: str) -> list[tuple[str, ...]]:
+        """Every division the unit's own name could be (通州区: 北京市 > 通州区 and 江苏省 > 南通市 >
+        通州区), for a report whose place could not be settled: a region may hold it or not."""
+        own = self.names_in(unit)
+        candidates = [i for name in own for i in self.by_name[name]]
+        if not candidates:
+            return []
+        deepest = max(self.nodes[i].depth for i in candidates)
+        return [self.chain(i) for i in candidates if self.nodes[i].depth == deepest]
+
     def full_name(self, name: str) -> str | None:
         """The full name of a division named in full or short (新疆 -> 新疆维吾尔自治区), if unambiguous."""
         ids = self.by_name.get(name, [])

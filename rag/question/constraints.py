@@ -91,8 +91,18 @@ def _english_amounts(text: str) -> str:
     return ENGLISH_AMOUNT.sub(plain, text)
 
 
+SCOPE_COUNT = re.compile(
+    r"\s*(?:省市区|省区市|省市|省份|省|自治区|直辖市|城市|地市|市州|市|区县|县区|区|县|乡镇|街道|镇|乡|单位|部门|地区|地方|报告)"
+    r"(?:的|中|里|内|当中|之中|，|,|、)"
+)
+"""What follows the size of the question's own scope (在8个省市的报告中, 这三个区里): the count of
+units asked about, which no sentence need state."""
+ASKING = re.compile(r"哪|which|what", re.I)
+
+
 def constraints_in(text: str, segmenter: Segmenter, glossary: Glossary, english: bool) -> list[Constraint]:
     out: list[Constraint] = []
+    asked_at = m.start() if (m := ASKING.search(text)) else len(text)
     if english:
         text = _english_amounts(text)
     for qty in quantities_in(text):
@@ -114,6 +124,8 @@ def constraints_in(text: str, segmenter: Segmenter, glossary: Glossary, english:
             op = "<" if strict else "<="
         elif AT_LEAST.search(then) or AT_LEAST.search(near) or qty.is_percent:
             op = ">" if strict else ">="
+        if op == "==" and qty.measure in ("个", "家", "份") and qty.start < asked_at and SCOPE_COUNT.match(after):
+            continue  # 在江西、陕西、福建三个省市的单位中，哪些…: the scope's size, not a figure asked
         subject, topic = _subject(before, after, segmenter, glossary)
         if not english:  # 旅游收入（旅游花费）: the gloss is another wording of the subject
             for gloss in re.findall(r"\(([\u4e00-\u9fff]{2,8})\)", text[max(0, qty.start - 20) : qty.start]):
