@@ -127,3 +127,12 @@ class TestCli:
         )
         assert out.returncode == 1
         assert out.stderr.strip().startswith("rag: eval below threshold: all.recall@1:")
+
+
+def test_refusals_and_false_abstentions_are_ceilings_the_rest_floors() -> None:
+    from rag.evaluate.report import check
+
+    limits = {"aggregation": {"refused": 0.05, "false_abstention": 0.05, "unit_f1": 0.8}}
+    assert check({"aggregation": {"refused": 0.025, "false_abstention": 0.0, "unit_f1": 0.83}}, limits) == []
+    failures = check({"aggregation": {"refused": 0.1, "false_abstention": 0.2, "unit_f1": 0.7}}, limits)
+    assert len(failures) == 3 and sum("above ceiling" in f for f in failures) == 2

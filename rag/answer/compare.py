@@ -20,6 +20,7 @@ from rag.answer.figures import Subject
 from rag.ledger import LedgerRow
 from rag.quantities import Quantity, same_measure
 from rag.question import Term
+from rag.question.synonyms import synonyms
 from rag.records import Answer
 from rag.retrieve import Scope
 
@@ -47,6 +48,10 @@ def other_kind(question: str, quote: str, q: Quantity) -> bool:
     in the sentence (办理…案件27万件), right before what is asked in the question (…案件最多); the two
     characters before it name the kind. A question that names no kind (办理的案件) restricts nothing."""
     before = NUMBER_LEAD.sub("", quote[: q.start])
+    # 工业对GDP增长贡献率45%: a share or rate of another name (贡献率, 比重) is not the growth asked
+    rate = re.search(r"([\u4e00-\u9fff]{2})(率|比重|占比)$", before) if q.is_percent else None
+    if rate and rate.group(1) not in question and not any(w in question for w in synonyms(rate.group(1))):
+        return True
     for head in HEAD_NOUNS:
         asked = re.search(r"([\u4e00-\u9fff]{2})" + head + ASKED_END, question)
         if asked is None or asked.group(1) in FRAME_BEFORE_HEAD or asked.group(1).endswith("的"):

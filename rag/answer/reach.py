@@ -116,7 +116,27 @@ def _divisions(question: str, unit_aliases: set[str]) -> list[tuple[str, tuple[s
         # 某区人民政府, 某区司法局: the office itself is asked, not everything that lies in the district
         said = name + "#unit" if OFFICE.match(q[i:]) else name
         out.setdefault(table.nodes[best].name, (chain, said))
+    for group, members in REGION_GROUPS.items():  # 四个直辖市, 东北三省: the provinces they name
+        if group in q:
+            for member in members:
+                ids = table.by_name.get(member, [])
+                if ids:
+                    best = min(ids, key=lambda k: table.nodes[k].depth)
+                    out.setdefault(table.nodes[best].name, (table.chain(best), group))
     return [(full, chain, said) for full, (chain, said) in out.items()]
+
+
+REGION_GROUPS = {
+    "直辖市": ("北京市", "天津市", "上海市", "重庆市"),
+    "东北三省": ("辽宁省", "吉林省", "黑龙江省"),
+    "东三省": ("辽宁省", "吉林省", "黑龙江省"),
+    "京津冀": ("北京市", "天津市", "河北省"),
+    "长三角": ("上海市", "江苏省", "浙江省", "安徽省"),
+    "西北五省": ("陕西省", "甘肃省", "青海省", "宁夏回族自治区", "新疆维吾尔自治区"),
+    "中部六省": ("山西省", "安徽省", "江西省", "河南省", "湖北省", "湖南省"),
+}
+"""Fixed groups of provinces reviewers name as a scope (四个直辖市的报告里, 东北三省哪几个…): each
+is read as the list of its members, like 北京、天津、上海、重庆."""
 
 
 def _masked(q: str, unit_aliases: set[str], names_in: Callable[[str], list[str]]) -> str:

@@ -78,17 +78,21 @@ def load_thresholds(path: Path) -> dict[str, dict[str, float]]:
     return out
 
 
+CEILINGS = frozenset({"false_abstention", "refused"})
+"""Metrics where lower is better: their thresholds are ceilings."""
+
+
 def check(summary: dict[str, dict[str, float]], thresholds: dict[str, dict[str, float]]) -> list[str]:
-    """One line per metric below its threshold (or missing); empty when everything passes."""
+    """One line per metric past its threshold (or missing); empty when everything passes."""
     failures = []
     for kind, table in thresholds.items():
         for metric, floor in table.items():
             value = summary.get(kind, {}).get(metric)
             if value is None:
                 failures.append(f"{kind}.{metric}: missing (threshold {floor:.3f})")
-            elif metric == "false_abstention" and value > floor:
+            elif metric in CEILINGS and value > floor:
                 failures.append(f"{kind}.{metric}: {value:.3f} above ceiling {floor:.3f}")
-            elif metric != "false_abstention" and value < floor:
+            elif metric not in CEILINGS and value < floor:
                 failures.append(f"{kind}.{metric}: {value:.3f} below threshold {floor:.3f}")
     return failures
 

@@ -34,10 +34,11 @@ class TermScan:
 
     def __init__(self, terms: Sequence[Term]) -> None:
         alternatives = sorted({a for t in terms for a in t.alternatives}, key=len, reverse=True)
-        self._any = re.compile("|".join(map(re.escape, alternatives))) if alternatives else None
+        # re.I: the question is read in lower case, a report's Latin letters are not (村BA)
+        self._any = re.compile("|".join(map(re.escape, alternatives)), re.I) if alternatives else None
         # the same, with white space allowed between characters (a PDF line break inside a term)
         spaced = [r"\s*".join(map(re.escape, a)) for a in alternatives]
-        self._spaced = re.compile("|".join(spaced)) if alternatives else None
+        self._spaced = re.compile("|".join(spaced), re.I) if alternatives else None
         self._other = [t for t in terms if t.parts or t.required]  # found_in has more ways to match these
 
     def in_text(self, text: str) -> bool:

@@ -67,6 +67,12 @@ class Analysis:
     """The level, kind and year of report the question's own words restrict it to."""
 
 
+QUOTED_EITHER = re.compile(
+    r"[“「『\"]([^”」』\"]+)[”」』\"]\s*(?:或者|或是|或|还是|or)\s*[“「『\"]([^”」』\"]+)[”」』\"]"
+)
+"""Two quoted names joined by 或 (“无证明城市”或“无证明省份”): either is what is asked."""
+
+
 def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_aliases: set[str]) -> Analysis:
     # 公示率为百分之百: jieba reads 率为 as one word, and the rate's name is lost; the copula is its own word
     q = RATE_COPULA.sub(r"\1 \2", normalize(question.strip()))
@@ -94,6 +100,13 @@ def analyse(question: str, *, segmenter: Segmenter, glossary: Glossary, unit_ali
     # a name the asker quotes (“一网通办”) must be in the sentence: a synonym stands in for it only
     # where it holds the name (三审三校制度), never another word (网上办 for 一网通办)
     terms = [Term((w, *(s for s in synonyms(w) if w in s)), own=1, required=True) for w in dict.fromkeys(quoted)]
+    # “无证明城市”或“无证明省份”: names joined by 或 are one term either of which will do
+    for m in QUOTED_EITHER.finditer(stripped):
+        a, b = m.group(1).strip(), m.group(2).strip()
+        pair = [t for t in terms if t.alternatives[0] in (a, b)]
+        if len(pair) == 2:
+            terms = [t for t in terms if t not in pair]
+            terms.append(Term((*pair[0].alternatives, *pair[1].alternatives), own=2, required=True))
     if english:  # "legal aid cases (法律援助案件)": the asker's own Chinese pins the term
         for group in _glosses(unquoted):
             terms.append(

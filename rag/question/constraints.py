@@ -92,11 +92,12 @@ def _english_amounts(text: str) -> str:
 
 
 SCOPE_COUNT = re.compile(
-    r"\s*(?:省市区|省区市|省市|省份|省|自治区|直辖市|城市|地市|市州|市|区县|县区|区|县|乡镇|街道|镇|乡|单位|部门|地区|地方|报告)"
+    r"(?:\s+|\s*(?:省市区|省区市|省市|省份|省|自治区|直辖市|城市|地市|市州|市|区县|县区|区|县|乡镇|街道|镇|乡|单位|部门|地区|地方|报告))"
     r"(?:的|中|里|内|当中|之中|，|,|、)"
 )
 """What follows the size of the question's own scope (在8个省市的报告中, 这三个区里): the count of
-units asked about, which no sentence need state."""
+units asked about, which no sentence need state. (White space: a place word the analysis blanked,
+四个直辖市 read as the four.)"""
 ASKING = re.compile(r"哪|which|what", re.I)
 
 

@@ -11,7 +11,7 @@ from rag.quantities import quantities_in
 from rag.question.synonyms import phrases_in, squash, synonyms
 from rag.question.words import AT_LEAST, AT_MOST, OR_WORDS, POS_WEIGHT, QUESTION_WORDS
 from rag.segmentation import STOPWORDS, Segmenter
-from rag.text import has_chinese
+from rag.text import has_chinese, normalize
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +38,11 @@ class Term:
     def found_in(self, text: str) -> bool:
         if any(a in text for a in self.alternatives):
             return True
+        # the question is read in lower case (村BA asked is 村ba): a report's Latin letters are not
+        if not text.isascii() and any(c.isascii() and c.isalpha() for a in self.alternatives for c in a):
+            low = text.lower()
+            if any(a in low for a in self.alternatives):
+                return True
         if self.required:
             squashed = squash(text)
             return any(squash(a) in squashed for a in self.alternatives)
@@ -69,6 +74,16 @@ class Glossary:
         return sorted(found, key=lambda f: f[0])
 
 
+GENERIC_HEADS = frozenset(
+    {
+        *("经济", "建设", "工作", "服务", "管理", "体系", "制度", "机制", "平台", "改革"),
+        *("发展", "产业", "项目", "活动", "行动", "工程", "能力", "水平", "环境", "模式"),
+    }
+)
+"""Heads that name nothing alone: 低空经济 is not 首发经济 nor 经济 at large. jieba splits such a
+compound (低空 + 经济); the question's compound is then one term, found whole or by both parts."""
+
+
 def _skip(word: str) -> bool:
     return (
         len(word) < 2
@@ -87,7 +102,13 @@ def terms_in(text: str, segmenter: Segmenter, glossary: Glossary) -> list[Term]:
         out.append(Term((word,)))
         text = text.replace(word, " ")
     join_next = False
+    plain = normalize(text)
+    at = 0
+    joined_to = -1  # where the last term's word ended in the text, to see a head right after it
     for word, flag in segmenter.tagged(text):
+        start = plain.find(word, at)
+        at = start + len(word) if start >= 0 else at
+        adjacent = start >= 0 and start == joined_to
         if word in OR_WORDS:
             join_next = bool(out)
             continue
@@ -97,6 +118,14 @@ def terms_in(text: str, segmenter: Segmenter, glossary: Glossary) -> list[Term]:
             continue
         # fragments stand in for a long compound (调解成功率 = 调解…成功率), never for a short one (粤平安 ≠ 平安)
         parts = tuple(p for p in segmenter.tokens(word) if p != word and len(p) >= 2) if len(word) >= 4 else ()
+        if adjacent and word in GENERIC_HEADS and out and not out[-1].parts and len(out[-1].alternatives) == 1:
+            prev = out.pop()  # 低空 + 经济: the compound the question names, whole or by its two parts
+            compound = prev.alternatives[0] + word
+            if prev.alternatives[0] not in GENERIC_HEADS and compound in plain:
+                out.append(Term((compound,), (prev.alternatives[0], word), max(prev.weight, weight)))
+                joined_to = at
+                continue
+            out.append(prev)
         if join_next:  # "聘请或发挥": either word will do
             prev = out.pop()
             out.append(Term((*prev.alternatives, word), (), max(prev.weight, weight)))
@@ -108,8 +137,10 @@ def terms_in(text: str, segmenter: Segmenter, glossary: Glossary) -> list[Term]:
         core = "".join(p for p in framed if p not in QUESTION_WORDS)
         if len(core) >= 2 and len(framed) >= 2 and core != "".join(framed):
             out.append(Term((word, core), (), weight))
+            joined_to = at
             continue
         out.append(Term((word,), parts, weight))
+        joined_to = at
     unique: dict[tuple[str, ...], Term] = {}
     for t in out:
         expanded = tuple(dict.fromkeys(a2 for a in t.alternatives for a2 in (a, *synonyms(a))))
