@@ -81,6 +81,20 @@ class TestTermsAsWritten:
         said = {d.unit for d in provinces.documents if "东数西算" in _text(provinces, d.unit)}
         assert said and units == said
 
+    def test_a_title_in_book_marks_must_be_in_the_sentence(self, provinces: Retriever) -> None:
+        """《民营经济促进法》 asked: 新疆 names it; 经济 alone (or GDP, its synonym) is no match."""
+        question = "哪些省份的报告提到要落实或宣传《民营经济促进法》?"
+        a = Context(provinces, question, provinces.segmenter, default_glossary()).a
+        assert [t.alternatives[0] for t in a.terms if t.required] == ["民营经济促进法"]
+        units, _ = _listed(provinces, question)
+        said = {d.unit for d in provinces.documents if "民营经济促进法" in _text(provinces, d.unit)}
+        assert "新疆维吾尔自治区人民政府" in said and units == said
+
+    def test_a_name_asked_with_an_ascii_colon_matches_the_full_width_one(self, provinces: Retriever) -> None:
+        assert "《黑神话：悟空》" in _text(provinces, "浙江省人民政府")
+        units, candidates = _listed(provinces, "哪几个省的政府工作报告里提到了《黑神话:悟空》?")
+        assert "浙江省人民政府" in units | candidates
+
 
 class TestValuesAsked:
     def test_a_contribution_share_is_not_the_growth_asked(self) -> None:

@@ -40,13 +40,25 @@ def groups() -> tuple[tuple[str, ...], ...]:
     return tuple(out)
 
 
+GENERIC_HEADS = frozenset(
+    {
+        *("经济", "建设", "工作", "服务", "管理", "体系", "制度", "机制", "平台", "改革"),
+        *("发展", "产业", "项目", "活动", "行动", "工程", "能力", "水平", "环境", "模式"),
+    }
+)
+"""Heads that name nothing alone: 低空经济 is not 首发经济 nor 经济 at large. A question that says one
+of them may mean the specific word of its group (经济增长 -> 地区生产总值); a specific word never
+stands for the generic one (地区生产总值 asked is not 数字经济 said)."""
+
+
 @functools.cache
 def synonyms(word: str) -> tuple[str, ...]:
-    """Other words for `word`: every group member of a group holding it, in file order."""
+    """Other words for `word`: every group member of a group holding it, in file order (never a
+    generic head for a more specific word)."""
     found: dict[str, None] = {}
     for group in groups():
         if word in group:
-            found.update(dict.fromkeys(w for w in group if w != word))
+            found.update(dict.fromkeys(w for w in group if w != word and w not in GENERIC_HEADS))
     return tuple(found)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from rag.quantities import quantities_in
-from rag.question.synonyms import phrases_in, squash, synonyms
+from rag.question.synonyms import GENERIC_HEADS, phrases_in, squash, synonyms
 from rag.question.words import AT_LEAST, AT_MOST, OR_WORDS, POS_WEIGHT, QUESTION_WORDS
 from rag.segmentation import STOPWORDS, Segmenter
 from rag.text import has_chinese, normalize
@@ -38,14 +38,15 @@ class Term:
     def found_in(self, text: str) -> bool:
         if any(a in text for a in self.alternatives):
             return True
-        # the question is read in lower case (村BA asked is 村ba): a report's Latin letters are not
-        if not text.isascii() and any(c.isascii() and c.isalpha() for a in self.alternatives for c in a):
-            low = text.lower()
-            if any(a in low for a in self.alternatives):
+        # the question is read normalised (村BA asked is 村ba, 《黑神话：悟空》 has an ASCII colon):
+        # a report is not, so a name the question holds is looked for in the report's text read alike
+        if self.required or any(c.isascii() and c.isalpha() for a in self.alternatives for c in a):
+            plain = normalize(text)
+            if any(a in plain for a in self.alternatives):
                 return True
-        if self.required:
-            squashed = squash(text)
-            return any(squash(a) in squashed for a in self.alternatives)
+            if self.required:
+                squashed = squash(plain)
+                return any(squash(a) in squashed for a in self.alternatives)
         return bool(self.parts) and all(p in text for p in self.parts)
 
 
@@ -72,16 +73,6 @@ class Glossary:
                     taken[m.start() : m.end()] = [True] * (m.end() - m.start())
                     found.append((m.start(), Term(zh)))
         return sorted(found, key=lambda f: f[0])
-
-
-GENERIC_HEADS = frozenset(
-    {
-        *("经济", "建设", "工作", "服务", "管理", "体系", "制度", "机制", "平台", "改革"),
-        *("发展", "产业", "项目", "活动", "行动", "工程", "能力", "水平", "环境", "模式"),
-    }
-)
-"""Heads that name nothing alone: 低空经济 is not 首发经济 nor 经济 at large. jieba splits such a
-compound (低空 + 经济); the question's compound is then one term, found whole or by both parts."""
 
 
 def _skip(word: str) -> bool:

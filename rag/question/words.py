@@ -81,8 +81,9 @@ NOT_A_PLACE = re.compile(r"示范|专区|专栏|建设|公开|政务|服务|开�
 (全国法治政府建设示范区, 政务公开专区)."""
 PLACE_NAME = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:区|县|镇|乡|街道|市))")
 """Place-like names in a question; one that names no indexed unit means the corpus lacks that report."""
-QUOTED = re.compile(r"[“「『\"]([^”」』\"]+)[”」』\"]")
-"""A quoted name in a question: “八五”普法, “3·15”, 「三审三校」."""
+QUOTED = re.compile(r"[“「『\"《]([^”」』\"》]+)[”」』\"》]")
+"""A quoted name in a question: “八五”普法, “3·15”, 「三审三校」, and a title in book marks
+(《民营经济促进法》): the sentence must hold it."""
 GLOSS = re.compile(r"\([^()]*\)")
 ENGLISH_GLOSS = re.compile(r"\(([^()]*[\u4e00-\u9fff][^()]*)\)(\s*(?:annual\s+)?reports?\b)?", re.I)
 """Chinese in brackets in an English question: the asker's own term, unless it names the kind of report."""
