@@ -103,19 +103,22 @@ def answer_markdown(answer: Answer, asked: str) -> str:
     return "\n".join(out)
 
 
-REPORT_COLUMNS = ["单位", "年度", "类型", "层级", "所在地区", "段落数", "文件", "依据", "提示"]
-REPORT_TYPES: list[Literal["str", "number"]] = ["str", "str", "str", "str", "str", "number", "str", "str", "str"]
+REPORT_COLUMNS = ["待核对", "单位", "年度", "类型", "层级", "所在地区", "段落数", "文件", "依据", "提示"]
+REPORT_TYPES: list[Literal["str", "number"]] = ["str", "str", "str", "str", "str", "str", "number", "str", "str", "str"]
+FIELD_ZH = {"unit": "单位", "year": "年度", "kind": "类型"}
 """Plain text (never "markdown" or "html"): whatever a report calls itself is shown, not rendered."""
 
 
 def _reports_frame(service: Service) -> pd.DataFrame:
     rows = []
-    for r in service.reports():
+    # reports whose unit, year or kind rests on a weak cue first: a reviewer corrects them before asking
+    for r in sorted(service.reports(), key=lambda r: not r.get("uncertain")):
         cues = r["cues"]
         year = f"{r['year'] or '?'}" + (f"（标题 {r['title_year']}）" if r["title_year"] else "")
         basis = f"单位：{cues.get('unit') or '-'}；年度：{cues.get('year') or '-'}；类型：{cues.get('kind') or '-'}"
         rows.append(
             [
+                "、".join(FIELD_ZH.get(f, f) for f in r.get("uncertain", {})),
                 r["unit"],
                 year,
                 r["kind"],

@@ -138,7 +138,8 @@ def _lookup(ctx: Context, scope: Scope) -> Answer:
     cites = Citations()
     lines = []
     for e in chosen:
-        who = f"According to {e.chunk.unit}" if ctx.a.english else f"据{e.chunk.unit}报告"
+        # a unit indexed under its file name may end in 报告 already: never 报告报告
+        who = f"According to {e.chunk.unit}" if ctx.a.english else f"据{e.chunk.unit.removesuffix('报告')}报告"
         lines.append(f"{who}: {e.quote}{cites.cite(e)}" if ctx.a.english else f"{who}：{e.quote}{cites.cite(e)}")
     return Answer(
         question=ctx.question,

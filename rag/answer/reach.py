@@ -100,7 +100,9 @@ def _divisions(question: str, unit_aliases: set[str]) -> list[tuple[str, tuple[s
         i = at + len(name) if at >= 0 else i
         ids = table.by_name.get(name, [])
         full_names = {table.nodes[k].name for k in ids}
-        short = name not in full_names
+        # 民和县 for 民和回族土族自治县 carries its level as a full name does: no scope cue needed
+        leveled = any(table.nodes[k].short + name[-1:] == name for k in ids)
+        short = name not in full_names and not leveled
         listed = at > 0 and q[at - 1] in "、和与及"  # 江西、陕西、福建: the list says they are places
         if short and not (SHORT_CUE.match(q[i:]) or listed):
             continue

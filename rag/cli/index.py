@@ -99,7 +99,8 @@ def reports(args: argparse.Namespace) -> int:
     if args.json:
         print_json(docs)
         return 0
-    for d in docs:
+    # the reports to check first: a field settled by a weak cue or a warning (issue 27)
+    for d in sorted(docs, key=lambda d: not d["uncertain"]):
         cues = d["cues"]
         year = f"{d['year'] or '?'}" + (f" (title {d['title_year']})" if d["title_year"] else "")
         place = " > ".join(d["place"]) or "?"
@@ -108,8 +109,11 @@ def reports(args: argparse.Namespace) -> int:
         print(
             f"    cues: unit={cues.get('unit') or '-'}, year={cues.get('year') or '-'}, kind={cues.get('kind') or '-'}"
         )
+        for field, why in d["uncertain"].items():
+            print(f"    check {field}: {why}")
         for w in d["warnings"]:
-            print(f"    warning: {w}")
+            if not any(w in why for why in d["uncertain"].values()):
+                print(f"    warning: {w}")
     print(f"{len(docs)} reports in {shown(args.index)}")
     return 0
 

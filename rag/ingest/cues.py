@@ -277,6 +277,8 @@ def named_of_type(text: str, kind: str) -> list[str]:
         table = gazetteer()
         if kind in "省市县区镇乡街道" and not is_known_place(name):
             continue  # 为全县, 对以县: a character run, not a place
+        if table is not None and table.ordinary_word(name, text):
+            continue  # 老城区改造: a word, unless the text names the city it is a district of
         if kind not in "省市县区镇乡街道" and (table is None or not table.names_in(name[:4])):
             continue  # a department must be named with its place (宿城区自然资源分局), not 参与分局
         counts[name] = counts.get(name, 0) + 1
@@ -301,17 +303,50 @@ def opening_year(body: list[str]) -> tuple[int, str] | None:
 
 DELIVERED = re.compile(
     rf"((?:19|20)\d\d)\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日.{{0,24}}?在\s*"
-    rf"([{CJK}]{{2,16}}?(?:省|市|自治区|自治州|州|盟|县|区|旗))\s*第[一二三四五六七八九十]+届\s*人民代表大会"
+    rf"([{CJK}]{{1,16}}?(?:省|市|自治区|自治州|州|盟|县|区|旗))\s*第[一二三四五六七八九十]+届\s*人民代表大会"
 )
 """A 政府工作报告's delivery line: 2025年1月14日在吉林省第十四届人民代表大会第四次会议上."""
 ON_BEHALF = re.compile(rf"我代表([{CJK}]{{2,16}}?(?:省|市|自治区|自治州|州|盟|县|区|旗))人民政府")
 """现在，我代表吉林省人民政府，向大会报告工作 (市人民政府 alone names nobody)."""
 
 
+SESSION = re.compile(
+    rf"在\s*([{CJK}]{{1,16}}?(?:省|市|自治区|自治州|州|盟|县|区|旗))\s*第[一二三四五六七八九十]+届\s*人民代表大会"
+)
+"""A session named without its date, in a title's bracket:
+2023年政府工作报告（在XX区第八届人民代表大会第三次会议上）."""
+SPEAKER = re.compile(
+    rf"^([{CJK}]{{1,16}}?(?:省|市|自治区|自治州|州|盟|县|区|旗))人民政府\s*(?:代)?(?:省长|市长|区长|县长|主席|州长|旗长|盟长)"
+)
+"""The speaker's line under a 政府工作报告's title: XX区人民政府区长 姓名."""
+
+
 def delivered(body: list[str]) -> tuple[str, int | None]:
-    """(place, session year) from a government work report's delivery and 我代表… lines."""
+    """(place, session year) from a government work report's delivery, session, speaker and 我代表… lines."""
     head = arabic_years("\n".join(body[:15]))
     m = DELIVERED.search(head)
-    who = ON_BEHALF.search(head)
-    place = who.group(1) if who and clean_unit(who.group(1)) else (m.group(2) if m and clean_unit(m.group(2)) else "")
+    found = [ON_BEHALF.search(head), m, SESSION.search(head)]
+    found += [SPEAKER.match(line.strip()) for line in body[:15]]
+    places = [f.group(2 if f.re is DELIVERED else 1) for f in found if f is not None]
+    place = next((p for p in places if clean_unit(p) and complete_unit(p)), "")
     return place, int(m.group(1)) if m else None
+
+
+BARE_UNIT = re.compile(
+    rf"^(?:自治区|自治州|自治县|[省市县区镇乡]|街道|本|我|该|全)(?:[{CJK}]{{0,10}}?)"
+    r"(?:人民政府|政府|办事处|街道办事处|局|分局|委员会|委|办公室|中心|所|站|队|院|办)?$"
+)
+"""A unit without its place: 县人民政府, 区司法局, 镇人民政府, 本镇, 我局 — the place is named elsewhere."""
+NOT_A_NAME = re.compile(r"(?:19|20)\d\d|年度|报告|人民代表大会|会议|[:：]|^中共|依法治|[区县市]委(?!员会)|党委|党工委")
+"""What a title line, a date, a session or an addressee holds and a unit's name does not."""
+
+
+def complete_unit(name: str) -> bool:
+    """A name that can stand as the unit of a report: its place, no title, date, session or addressee."""
+    name = name.strip()
+    if not 2 <= len(name) <= 30 or NOT_A_NAME.search(name):
+        return False
+    if BARE_UNIT.match(name):  # 市中区, 市北区 are places that begin with 市
+        table = gazetteer()
+        return table is not None and any(name[:n] in table.by_name for n in range(2, min(len(name), 8) + 1))
+    return True

@@ -24,6 +24,13 @@ SHORT_MIN = 2
 """Short names (河源 for 河源市) shorter than this are ignored; one character matches everywhere."""
 
 
+ORDINARY_WORDS = frozenset(
+    {"城区", "新区", "老城区", "新城区", "开发区", "郊区", "矿区", "市区", "高新区", "园区", "林区"}
+)
+"""Division names that are also ordinary words (老城区改造, 新区建设, 开发区): a text naming one names a
+place only with a second cue, one of the divisions above it named too."""
+
+
 @dataclass(frozen=True, slots=True)
 class Node:
     name: str
@@ -42,7 +49,13 @@ class Gazetteer:
             self.by_name.setdefault(n.name, []).append(i)
             if n.depth < 3 and len(n.short) >= SHORT_MIN and n.short != n.name:
                 self.by_name.setdefault(n.short, []).append(i)
+                # 民和县 for 民和回族土族自治县, 延边州 for 延边朝鲜族自治州: the short name and the level
+                for full, said in (("自治县", "县"), ("自治州", "州"), ("自治旗", "旗")):
+                    if n.name.endswith(full) and not n.short.endswith(said):
+                        self.by_name.setdefault(n.short + said, []).append(i)
         self._lengths = sorted({len(k) for k in self.by_name}, reverse=True)
+        self._host_keys: dict[str, tuple[int, ...]] | None = None
+        self._shapes: dict[tuple[int, str], list[int]] | None = None
 
     def chain(self, i: int) -> tuple[str, ...]:
         out: list[str] = []
@@ -73,8 +86,19 @@ class Gazetteer:
             return ()
         mentioned = set(own) | set(self.names_in(context))
         candidates = [i for name in own for i in self.by_name[name]]
-        deepest = max(self.nodes[i].depth for i in candidates)
-        candidates = [i for i in candidates if self.nodes[i].depth == deepest]
+        while candidates:
+            deepest = max(self.nodes[i].depth for i in candidates)
+            deep = [i for i in candidates if self.nodes[i].depth == deepest]
+            # 水城区杨梅乡: the 杨梅乡 of the table lie elsewhere (德化县); a division the name holds
+            # above it wins over one that contradicts it, so the place is 水城区's
+            higher = {n for n in own if all(self.nodes[k].depth < deepest for k in self.by_name[n])}
+            agree = [i for i in deep if all(any(self.is_named(c, h) for c in self.chain(i)) for h in higher)]
+            if agree or not higher:
+                candidates = agree or deep
+                break
+            candidates = [i for i in candidates if self.nodes[i].depth < deepest]
+        if not candidates:
+            return ()
 
         def support(i: int) -> int:
             score = 0
@@ -97,6 +121,11 @@ class Gazetteer:
             common.append(level[0])
         return tuple(common)
 
+    def is_named(self, name: str, said: str) -> bool:
+        """`said` names the division `name`: in full, or by a short name (河源 for 河源市, 彭水县 for
+        彭水苗族土家族自治县)."""
+        return said == name or any(self.nodes[k].name == name for k in self.by_name.get(said, ()))
+
     def chains_of(self, unit: str) -> list[tuple[str, ...]]:
         """Every division the unit's own name could be (通州区: 北京市 > 通州区 and 江苏省 > 南通市 >
         通州区), for a report whose place could not be settled: a region may hold it or not."""
@@ -106,6 +135,88 @@ class Gazetteer:
             return []
         deepest = max(self.nodes[i].depth for i in candidates)
         return [self.chain(i) for i in candidates if self.nodes[i].depth == deepest]
+
+    def by_host(self, label: str) -> list[int]:
+        """Provinces, cities and counties a site's host label names (lixin.gov.cn, sqsc.gov.cn: 宿迁 +
+        宿城 by initials, cqck: 重庆 + 城口): full pinyin or initials of the name, alone or after its
+        parent's."""
+        return list(self._hosts().get(label.lower(), ()))
+
+    def _hosts(self) -> dict[str, tuple[int, ...]]:
+        if self._host_keys is None:
+            from pypinyin import Style, lazy_pinyin
+
+            def core(name: str) -> str:
+                return re.sub(r"(?:自治区|自治县|自治州|自治旗|省|市|区|县|旗|盟|州)$", "", name) or name
+
+            def spell(name: str) -> tuple[str, str]:
+                c = re.sub(r"(?:维吾尔|壮族|回族|苗族|土家族|彝族|藏族|蒙古族)+$", "", core(name)) or core(name)
+                return "".join(lazy_pinyin(c)), "".join(lazy_pinyin(c, style=Style.FIRST_LETTER))
+
+            keys: dict[str, set[int]] = {}
+            for i, n in enumerate(self.nodes):
+                if n.depth > 2:
+                    continue
+                full, initials = spell(n.name)
+                own = {full, initials} if len(initials) >= 2 else {full}
+                if n.parent >= 0:
+                    pf, pi = spell(self.nodes[n.parent].name)
+                    own |= {pi + initials, pf + full, pi + full}
+                for key in own:
+                    if len(key) >= 2:
+                        keys.setdefault(key, set()).add(i)
+            self._host_keys = {k: tuple(sorted(v)) for k, v in keys.items()}
+        return self._host_keys
+
+    def one_apart(self, name: str) -> list[int]:
+        """Divisions whose name differs from `name` in one character before its type (王海市 -> 上海市,
+        珠海市…): what a scan's misread character may stand for."""
+        if self._shapes is None:
+            shapes: dict[tuple[int, str], list[int]] = {}
+            for i, n in enumerate(self.nodes):
+                shapes.setdefault((len(n.name), n.name[-1]), []).append(i)
+            self._shapes = shapes
+        out = []
+        for i in self._shapes.get((len(name), name[-1]), []):
+            other = self.nodes[i].name
+            if sum(a != b for a, b in zip(other, name, strict=True)) == 1 and other[-1] == name[-1]:
+                out.append(i)
+        return out
+
+    def best_supported(self, ids: list[int], text: str) -> int | None:
+        """Of several divisions a cue allows, the one the text's own places point to: itself named, its
+        parents named, or places inside it (a county's towns, a province's cities); None when none or a tie."""
+        if len(set(ids)) == 1:
+            return ids[0]
+        mentioned = set(self.names_in(text[:20000]))
+        scores = []
+        for i in dict.fromkeys(ids):
+            above = set(self.chain(i)[:-1])
+            score = len(above & mentioned) + 3 * (self.nodes[i].name in mentioned)  # named itself: strongest
+            for name in mentioned:
+                for k in self.by_name.get(name, ()):
+                    j = self.nodes[k].parent
+                    while j >= 0 and j != i:
+                        j = self.nodes[j].parent
+                    if j == i:
+                        score += 1
+                        break
+            scores.append((score, i))
+        scores.sort(reverse=True)
+        top = [i for score, i in scores if score == scores[0][0]]
+        # a tie between places of one name (仁和镇: seven of them) still settles the name
+        if scores[0][0] == 0 or len({self.nodes[i].name for i in top}) > 1:
+            return None
+        return top[0]
+
+    def ordinary_word(self, name: str, text: str) -> bool:
+        """`name` is an ordinary word here (老城区 in 老城区改造): one of ORDINARY_WORDS with none of the
+        divisions above any place of that name in the text."""
+        if name not in ORDINARY_WORDS:
+            return False
+        above = {n for i in self.by_name.get(name, ()) for n in self.chain(i)[:-1]}
+        shorts = {self.nodes[i].short for n in above for i in self.by_name.get(n, ())}
+        return not any(n in text for n in above | shorts if len(n) >= 2)
 
     def full_name(self, name: str) -> str | None:
         """The full name of a division named in full or short (新疆 -> 新疆维吾尔自治区), if unambiguous."""

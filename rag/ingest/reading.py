@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import InputError
-from rag.ingest import cues, titles
+from rag.ingest import cues, naming, titles
 from rag.ingest.chrome import BULLET, LABEL_ONLY, is_chrome
 from rag.ingest.corrections import METADATA_FILE
 from rag.ingest.formats import MAX_REPORT_CHARS, Extracted, read_file
@@ -239,14 +239,23 @@ class _Cues:
         ranked += [("signature", u) for u in cues.signature_units(self.body)]
         if place := self.delivery[0]:
             ranked.append(("delivery line", place + "人民政府"))
-        if ranked:
-            cue, unit = ranked[0]
+        bare = ""
+        for cue, unit in ranked:
             if (qualified := cues.qualify(unit, self.text)) != unit:
                 unit, cue = qualified, cue + " + place mention"
+            if not cues.complete_unit(unit):
+                # 县人民政府, 区司法局: never a unit alone; the place from another cue, else the next
+                done = naming.complete_bare(unit, self.page, self.body) if cues.BARE_UNIT.match(unit) else None
+                if done is None:
+                    bare = bare or (unit if cues.BARE_UNIT.match(unit) else "")
+                    continue
+                unit, cue = done[0], f"{cue} + {done[1]}"
             fuller = [u for c, u in ranked if c in ("发布机构 field", "title", "name field") and _is_fuller(u, unit)]
             if fuller:
                 unit = max(fuller, key=len)
                 cue += " + 发布机构 field"
+            if (misread := naming.misread_place(unit, self.text)) is not None:
+                return misread[0], cue + " + one character from a known place", [misread[1]]
             return unit, cue, []
         own = cues.self_reference(self.text)
         if own:
@@ -259,7 +268,8 @@ class _Cues:
                 msg += " — check it or set it in reports.csv"
                 return mentions[0], f"我{own} + mention", [msg]
         stem = self.stem.strip() or "report"
-        return stem, "file name (fallback)", [f'unit: no unit in the text; indexed as "{stem}" — set it in reports.csv']
+        said = f'the text names only "{bare}", no place' if bare else "no unit in the text"
+        return stem, "file name (fallback)", [f'unit: {said}; indexed as "{stem}" — set it in reports.csv']
 
     def year(self, kind: str) -> tuple[int | None, int | None, str, list[str]]:
         """(year reported, title's year if it differs, cue, warnings)."""

@@ -168,14 +168,42 @@ def twins(documents: Sequence[DocEntry]) -> dict[str, str]:
     return out
 
 
+WEAK_CUES = {
+    "unit": ("file name", "mention", "one character", "URL host", "site name", "addressee"),
+    "year": ("published date", "first year in the text", "signature date"),
+    "kind": ("none",),
+}
+"""Cues that settle a field only as a guess: a reviewer should look before asking (issue 27)."""
+
+
+def uncertain_fields(d: DocEntry, warnings: Sequence[str]) -> dict[str, str]:
+    """{field: why} for the unit, year and kind a reviewer should check: a weak cue, a warning about
+    the field, or nothing found."""
+    cues = dict(d.cues)
+    out: dict[str, str] = {}
+    values = {"unit": d.unit, "year": d.year, "kind": d.kind}
+    for name, weak in WEAK_CUES.items():
+        cue = cues.get(name, "")
+        said = [w for w in warnings if w.startswith(f"{name}:")]
+        if said:
+            out[name] = f"{cue}: {said[0]}" if cue else said[0]
+        elif values[name] in (None, "", "其他"):
+            out[name] = "not found"
+        elif any(w in cue for w in weak):
+            out[name] = cue
+    return out
+
+
 def report_rows(documents: Sequence[DocEntry]) -> list[dict[str, Any]]:
     """What `rag reports --json` and /api/reports list: each report's metadata, with the warning of
-    a report that shares its unit and year with another."""
+    a report that shares its unit and year with another, and `uncertain`: {field: why} for each
+    field a reviewer should check (a weak cue or a warning), so a list can put those first."""
     warned = twins(documents)
     rows = []
     for d in documents:
         row = d.to_dict()
         if d.doc_id in warned:
             row["warnings"] = [*row["warnings"], warned[d.doc_id]]
+        row["uncertain"] = uncertain_fields(d, row["warnings"])
         rows.append(row)
     return rows
