@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 from fastapi import FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from rag import export
 from rag.errors import RagError
 from rag.service import MAX_UPLOAD_BYTES, Service
 
@@ -36,6 +37,15 @@ JSON_BODY_LIMIT = 1024 * 1024
 UPLOAD_BODY_LIMIT = MAX_UPLOAD_BYTES * MAX_UPLOAD_FILES + JSON_BODY_LIMIT
 UPLOAD_PATHS = frozenset({"/api/reports/upload", "/gradio_api/upload"})
 ABSOLUTE = re.compile(r"(?:^|(?<=[\s'\"(\[=（：]))(?:/[^\s'\"/;,，；：)\]）]+)+/?")
+
+
+def _sheet(table: export.Table, fmt: str) -> Response:
+    """A table as a file to download (xlsx or csv), named after its sheet."""
+    from urllib.parse import quote
+
+    name = quote(f"{table.title}.{fmt}")
+    headers = {"Content-Disposition": f"attachment; filename=\"export.{fmt}\"; filename*=UTF-8''{name}"}
+    return Response(export.encode(table, fmt), media_type=export.MEDIA[fmt], headers=headers)
 
 
 class AskRequest(BaseModel):
@@ -291,26 +301,38 @@ def create_api(service: Service) -> FastAPI:
         found = service.search(q, k, unit=unit, year=year, kind=kind, region=region, section=section)
         return public(found)  # type: ignore[no-any-return]
 
-    @app.post("/api/ask")
-    def ask(body: AskRequest) -> dict[str, Any]:
+    export_format = Query(
+        "json", pattern="^(json|xlsx|csv)$", description="json (default), or a spreadsheet: xlsx or csv"
+    )
+
+    @app.post("/api/ask", response_model=None)
+    def ask(body: AskRequest, format: str = export_format) -> dict[str, Any] | Response:  # noqa: A002
         answer = service.ask(
             body.question, unit=body.unit, year=body.year, kind=body.kind, region=body.region, section=body.section
         )
+        if format != "json":
+            return _sheet(export.answer_table(public(answer.to_dict()), service.retriever.documents), format)
         return public(answer.to_dict())  # type: ignore[no-any-return]
 
-    @app.get("/api/ledger")
+    @app.get("/api/ledger", response_model=None)
     def ledger(
         indicator: str | None = Query(None, max_length=60, description="indicator or a part of it, e.g. 调解成功率"),
         unit: str | None = Query(None, max_length=100),
         year: int | None = Query(None, ge=1900, le=2100),
         kind: str | None = Query(None, max_length=40),
-    ) -> list[dict[str, Any]]:
-        return public(service.ledger(indicator=indicator, unit=unit, year=year, kind=kind))  # type: ignore[no-any-return]
+        format: str = export_format,  # noqa: A002
+    ) -> list[dict[str, Any]] | Response:
+        rows = public(service.ledger(indicator=indicator, unit=unit, year=year, kind=kind))
+        return _sheet(export.ledger_table(rows), format) if format != "json" else rows
 
-    @app.get("/api/outline")
-    def outline() -> list[dict[str, Any]]:
+    @app.get("/api/outline", response_model=None)
+    def outline(
+        kind: str | None = Query(None, max_length=40, description="only this kind of report, or a part (信息公开)"),
+        format: str = export_format,  # noqa: A002
+    ) -> list[dict[str, Any]] | Response:
         """The completeness matrix: each report's required parts (present / mentioned / missing)."""
-        return public(service.outline())  # type: ignore[no-any-return]
+        rows = public(service.outline(kind=kind))
+        return _sheet(export.outline_table(rows), format) if format != "json" else rows
 
     @app.get("/api/reports")
     def reports() -> list[dict[str, Any]]:

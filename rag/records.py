@@ -200,6 +200,9 @@ class Answer:
     candidates: tuple[str, ...] = ()
     """For "which units" answers, the units not listed whose best sentence may still qualify
     ("可能相关，请核对"): each is cited in the answer so a reviewer can check it."""
+    silent: tuple[str, ...] = ()
+    """For "which units" answers and comparisons, the units in scope whose reports say nothing of it
+    (未提及): what an export lists after the units found."""
 
     def __post_init__(self) -> None:
         if self.kind not in ANSWER_KINDS:
@@ -214,6 +217,7 @@ class Answer:
             "answer": self.text,
             "units": list(self.units),
             "candidates": list(self.candidates),
+            "silent": list(self.silent),
             "citations": [c.to_dict() for c in self.citations],
             "notices": list(self.notices),
         }

@@ -160,8 +160,17 @@ class Service:
         rows = self.retriever.ledger_rows(indicator=indicator, unit=unit, year=year, kind=kind)
         return [r.to_dict() for r in rows]
 
-    def outline(self) -> list[dict[str, Any]]:
-        return [r.to_dict() for r in self.retriever.outline()]
+    def outline(self, *, kind: str | None = None) -> list[dict[str, Any]]:
+        """The completeness matrix, of one kind of report when asked (信息公开: a part of its name)."""
+        rows = self.retriever.outline()
+        if kind:
+            from rag.ingest import resolve_kind
+
+            kinds = resolve_kind(kind)
+            if not kinds:
+                raise InputError(f"kind: '{kind[:40]}' is no kind of report")
+            rows = [r for r in rows if r.kind in kinds]
+        return [r.to_dict() for r in rows]
 
     def reports(self) -> list[dict[str, Any]]:
         return report_rows(self.retriever.documents)

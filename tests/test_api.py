@@ -37,6 +37,7 @@ class TestRoutes:
             "answer",
             "units",
             "candidates",
+            "silent",
             "citations",
             "notices",
         }

@@ -86,7 +86,7 @@ class TestAsk:
         out = rag("ask", "哪些单位矛盾纠纷调解成功率达到100%?", "--index", str(seed_index), "--json")
         assert out.returncode == 0, out.stderr
         data = json.loads(out.stdout)
-        assert set(data) == {"question", "kind", "answer", "units", "candidates", "citations", "notices"}
+        assert set(data) == {"question", "kind", "answer", "units", "candidates", "silent", "citations", "notices"}
         assert data["kind"] == "aggregation" and data["units"] == ["河源市源城区埔前镇人民政府"]
         c = data["citations"][0]
         assert c["quote"] in c["text"] and c["n"] == 1

@@ -77,7 +77,7 @@ class TestContract:
             question="q", kind="lookup", text="3576条[1]", citations=(Citation(1, c, "3576条"),), units=(c.unit,)
         )
         d = a.to_dict()
-        assert set(d) == {"question", "kind", "answer", "units", "candidates", "citations", "notices"}
+        assert set(d) == {"question", "kind", "answer", "units", "candidates", "silent", "citations", "notices"}
         assert set(d["citations"][0]) == {
             "n",
             "chunk_id",

@@ -20,9 +20,11 @@ import pandas as pd
 
 from rag.api import scrub
 from rag.errors import RagError
+from rag.export import answer_table
 from rag.ingest import KINDS, SUPPORTED
 from rag.records import Answer
 from rag.service import Service
+from ui import exports
 from ui.review import choice, md_text, picked, picked_year, review_tabs, said
 
 ALL_UNITS = "全部单位"
@@ -217,6 +219,11 @@ def build_app(service: Service) -> gr.Blocks:
                         submit_btn=False,
                     )
                     send = gr.Button("提问", variant="primary", scale=1, elem_id="send")
+                with gr.Row():
+                    export_xlsx = gr.DownloadButton(
+                        "导出 Excel", visible=False, elem_id="export-answer-xlsx", size="sm"
+                    )
+                    export_csv = gr.DownloadButton("导出 CSV", visible=False, elem_id="export-answer-csv", size="sm")
                 gr.Examples(EXAMPLES, inputs=[message], label="示例问题")
                 table = gr.Dataframe(
                     visible=False, label="各单位数值", elem_id="value-table", datatype=["str", "number", "str"]
@@ -266,7 +273,7 @@ def build_app(service: Service) -> gr.Blocks:
             history = list(history or [])
             text = (text or "").strip()
             if not text:
-                return history, gr.update(), gr.update(), gr.update(), previous, ""
+                return history, gr.update(), gr.update(), gr.update(), previous, "", gr.update(), gr.update()
             question = service.follow_up(previous, text)
             history.append({"role": "user", "content": md_text(text)})
             try:
@@ -279,7 +286,7 @@ def build_app(service: Service) -> gr.Blocks:
             except RagError as exc:
                 history.append({"role": "assistant", "content": said(exc)})
                 hidden = gr.update(visible=False)
-                return history, sources_html(service, None), hidden, hidden, previous, ""
+                return history, sources_html(service, None), hidden, hidden, previous, "", hidden, hidden
             history.append({"role": "assistant", "content": answer_markdown(answer, text)})
             if answer.kind == "comparison" and answer.values:
                 frame = pd.DataFrame([[u, v, m] for u, v, m in answer.values], columns=["单位", "数值", "单位量词"])
@@ -287,11 +294,17 @@ def build_app(service: Service) -> gr.Blocks:
                 chart_update = gr.update(value=frame, visible=True)
             else:
                 table_update = chart_update = gr.update(visible=False)
-            return history, sources_html(service, answer), table_update, chart_update, question, ""
+            if answer.citations:  # the answer's units, candidates and silent reports, each with its quote
+                sheet = answer_table(answer.to_dict(), service.retriever.documents)
+                xlsx = gr.update(value=exports.save(sheet, "xlsx"), visible=True)
+                csv_file = gr.update(value=exports.save(sheet, "csv"), visible=True)
+            else:
+                xlsx = csv_file = gr.update(visible=False)
+            return history, sources_html(service, answer), table_update, chart_update, question, "", xlsx, csv_file
 
         def upload(paths: list[str] | None, progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
             if not paths:
-                return "请先选择文件。", gr.update(), gr.update(), gr.update(), gr.update()
+                return "请先选择文件。", *(gr.update() for _ in range(6))
 
             def shown(stage: str, done: int, total: int) -> None:
                 progress((done, total), desc=stage)
@@ -307,18 +320,20 @@ def build_app(service: Service) -> gr.Blocks:
             lines += [f"- 未能使用 {md_text(name)}：{md_text(scrub(why))}" for name, why in outcome.skipped]
             lines += [f"- 已在索引中（内容相同，未重复加入）{md_text(n)}：即 {md_text(s)}" for n, s in outcome.reused]
             lines += [f"- 请核对 {md_text(Path(src).name)}：{md_text(scrub(w))}" for src, w in outcome.warnings]
-            new_units, _ = _choices(service)
+            new_units, new_years = _choices(service)
             return (
                 "\n".join(lines) or "没有可用的文件。",
                 _reports_frame(service),
                 gr.update(choices=new_units),
                 gr.update(choices=_sources(service)),
                 gr.update(value=None),
+                gr.update(choices=new_years),
+                gr.update(choices=_kinds(service)),
             )
 
         def correct(source: str | None, unit: str, year: str, kind: str) -> tuple[Any, ...]:
             if not source:
-                return "请先选择报告。", gr.update(), gr.update(), gr.update()
+                return "请先选择报告。", *(gr.update() for _ in range(5))
             try:
                 row = service.correct(
                     picked(source, "", "报告") or "",
@@ -327,14 +342,16 @@ def build_app(service: Service) -> gr.Blocks:
                     kind=picked(kind, KEEP, "类型"),
                 )
             except RagError as exc:
-                return said(exc), gr.update(), gr.update(), gr.update()
-            new_units, _ = _choices(service)
+                return said(exc), *(gr.update() for _ in range(5))
+            new_units, new_years = _choices(service)
             fixed = f"{Path(str(row['source'])).name}：{row['unit']} · {row['year'] or '?'} · {row['kind']}"
             message = f"已更正 {md_text(fixed)}"
-            return message, _reports_frame(service), gr.update(choices=new_units), gr.update(choices=_sources(service))
+            lists = (gr.update(choices=new_units), gr.update(choices=_sources(service)))
+            scope = (gr.update(choices=new_years), gr.update(choices=_kinds(service)))
+            return message, _reports_frame(service), *lists, *scope
 
         inputs = [message, chat, unit_box, year_box, kind_box, last_question]
-        outputs = [chat, sources, table, chart, last_question, message]
+        outputs = [chat, sources, table, chart, last_question, message, export_xlsx, export_csv]
         demo.load(
             fill,
             [],
@@ -344,7 +361,9 @@ def build_app(service: Service) -> gr.Blocks:
         )
         send.click(respond, inputs, outputs)
         message.submit(respond, inputs, outputs)
-        add.click(upload, [files], [status, reports, unit_box, which, files])
-        save.click(correct, [which, fix_unit, fix_year, fix_kind], [fix_status, reports, unit_box, which])
+        add.click(upload, [files], [status, reports, unit_box, which, files, year_box, kind_box])
+        save.click(
+            correct, [which, fix_unit, fix_year, fix_kind], [fix_status, reports, unit_box, which, year_box, kind_box]
+        )
     blocks: gr.Blocks = demo
     return blocks

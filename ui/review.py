@@ -16,9 +16,11 @@ import pandas as pd
 
 from rag.api import scrub
 from rag.errors import InputError, RagError
+from rag.export import ledger_table, outline_table
 from rag.outline import REQUIRED
 from rag.quantities import same_measure
 from rag.service import Service
+from ui.exports import save
 
 ANY = "全部"
 LEDGER_COLUMNS = ["单位", "年度", "指标", "数值", "量词", "限定", "原文", "章节", "文件"]
@@ -134,6 +136,9 @@ def review_tabs(service: Service, demo: gr.Blocks) -> None:
             show = gr.Button("查询", variant="primary", elem_id="ledger-show")
         status = gr.Markdown(elem_id="ledger-status", latex_delimiters=[])
         table = gr.Dataframe(interactive=False, wrap=True, elem_id="ledger-table", datatype=LEDGER_TYPES)
+        with gr.Row():
+            ledger_xlsx = gr.DownloadButton("导出 Excel", visible=False, elem_id="export-ledger-xlsx", size="sm")
+            ledger_csv = gr.DownloadButton("导出 CSV", visible=False, elem_id="export-ledger-csv", size="sm")
         chart = gr.BarPlot(
             visible=False, x="单位·年度", y="数值", y_lim=[0, None], label="按单位与年度", elem_id="ledger-chart"
         )
@@ -146,18 +151,22 @@ def review_tabs(service: Service, demo: gr.Blocks) -> None:
                     year=picked_year(when, ANY),
                 )
             except RagError as exc:
-                return said(exc), gr.update(), gr.update(visible=False)
+                hidden = gr.update(visible=False)
+                return said(exc), gr.update(), hidden, hidden, hidden
             plot = chart_frame(rows)
             chart_update = gr.update(value=plot, visible=True) if plot is not None else gr.update(visible=False)
-            return f"共 {len(rows)} 个数字", ledger_frame(rows), chart_update
+            sheet = ledger_table(rows)  # the rows as filtered, with the words each report wrote
+            files = [gr.update(value=save(sheet, fmt), visible=bool(rows)) for fmt in ("xlsx", "csv")]
+            return f"共 {len(rows)} 个数字", ledger_frame(rows), chart_update, *files
 
         def choices() -> tuple[Any, ...]:
             years = [str(y) for y in service.retriever.years]
             return gr.update(choices=[ANY, *service.retriever.units]), gr.update(choices=[ANY, *years])
 
         demo.load(choices, [], [unit, year], api_name="ledger_choices", api_visibility="undocumented")
-        show.click(query, [indicator, unit, year], [status, table, chart])
-        indicator.submit(query, [indicator, unit, year], [status, table, chart])
+        shown = [status, table, chart, ledger_xlsx, ledger_csv]
+        show.click(query, [indicator, unit, year], shown)
+        indicator.submit(query, [indicator, unit, year], shown)
 
     with gr.Tab("报告完整性") as outline_tab:
         gr.Markdown(
@@ -167,15 +176,19 @@ def review_tabs(service: Service, demo: gr.Blocks) -> None:
         refresh = gr.Button("刷新", elem_id="outline-refresh")
         summary = gr.Markdown(elem_id="outline-summary", latex_delimiters=[])
         matrix = gr.Dataframe(interactive=False, wrap=True, elem_id="outline-table", datatype="str")
+        with gr.Row():
+            outline_xlsx = gr.DownloadButton("导出 Excel", visible=False, elem_id="export-outline-xlsx", size="sm")
+            outline_csv = gr.DownloadButton("导出 CSV", visible=False, elem_id="export-outline-csv", size="sm")
 
         def load() -> tuple[Any, ...]:
             try:
                 rows = service.outline()
             except RagError as exc:
-                return said(exc), gr.update()
+                return said(exc), gr.update(), gr.update(), gr.update()
             complete = sum(r["complete"] for r in rows)
             late = sum(bool(r["late"]) for r in rows)
-            return f"{len(rows)} 份报告：{complete} 份各部分齐全，{late} 份逾期公开。", outline_frame(rows)
+            files = [gr.update(value=save(outline_table(rows), fmt), visible=bool(rows)) for fmt in ("xlsx", "csv")]
+            return f"{len(rows)} 份报告：{complete} 份各部分齐全，{late} 份逾期公开。", outline_frame(rows), *files
 
-        refresh.click(load, [], [summary, matrix])
-        outline_tab.select(load, [], [summary, matrix])
+        refresh.click(load, [], [summary, matrix, outline_xlsx, outline_csv])
+        outline_tab.select(load, [], [summary, matrix, outline_xlsx, outline_csv])

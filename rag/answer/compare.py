@@ -214,6 +214,7 @@ def compare(ctx: Context, scope: Scope) -> Answer:
         citations=tuple(cites.items),
         units=tuple(r[0] for r in rows),
         values=tuple((n, q.value, q.measure) for n, q, _ in rows),
+        silent=tuple(dict.fromkeys(silent)),
         notices=figure_checks([(n, e) for n, _, e in rows]) + twin_checks([(n, e) for n, _, e in rows]),
     )
 

@@ -89,6 +89,7 @@ def aggregate(ctx: Context, scope: Scope) -> Answer:
         citations=tuple(cites.items),
         units=tuple(dict.fromkeys(names)),
         candidates=tuple(dict.fromkeys(n for n, _ in related)),
+        silent=tuple(dict.fromkeys(silent)),
         notices=((notice,) if notice else ()) + figure_checks(qualified + related) + twin_checks(qualified + related),
     )
 

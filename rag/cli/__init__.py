@@ -81,6 +81,13 @@ def _parser() -> argparse.ArgumentParser:
     _scope_arguments(a)
     a.add_argument("--json", action="store_true", help="print the JSON contract")
     a.add_argument(
+        "--export",
+        type=Path,
+        metavar="FILE",
+        help="also write the answer's units, candidates and silent reports with their quotes to FILE "
+        "(.xlsx or .csv, by its suffix)",
+    )
+    a.add_argument(
         "--no-generate",
         action="store_true",
         help="never use the configured generator (RAG_LLM_BASE_URL/RAG_LLM_MODEL or rag.toml)",
@@ -99,11 +106,17 @@ def _parser() -> argparse.ArgumentParser:
     out = g.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the rows as a JSON list")
     out.add_argument("--csv", action="store_true", help="print the rows as CSV")
+    g.add_argument(
+        "--export", type=Path, metavar="FILE", help="also write the rows to FILE (.xlsx or .csv, by its suffix)"
+    )
 
     o = sub.add_parser("outline", help="which reports have each required part (完整性): present, mentioned, missing")
     _where(o)
     o.add_argument("--kind", help="only this kind of report (the rules' parts are a 法治政府建设年度报告's)")
     o.add_argument("--json", action="store_true", help="print one JSON object per report in a list")
+    o.add_argument(
+        "--export", type=Path, metavar="FILE", help="also write the matrix to FILE (.xlsx or .csv, by its suffix)"
+    )
 
     e = sub.add_parser("eval", help="run the question set: retrieval and answer metrics by kind")
     e.add_argument(

@@ -7,7 +7,7 @@ import json
 import sys
 
 from rag.cli.defaults import DEFAULT_QUESTIONS, DEFAULT_SEEDS, DEFAULT_THRESHOLDS, sample
-from rag.cli.index import print_json
+from rag.cli.index import print_json, write_export
 
 
 def search(args: argparse.Namespace) -> int:
@@ -50,6 +50,10 @@ def ask(args: argparse.Namespace) -> int:
         answer = rewrite(answer, settings)
     for notice in answer.notices:
         print(f"rag: note: {notice}", file=sys.stderr)
+    if args.export:
+        from rag.export import answer_table
+
+        write_export(answer_table(answer.to_dict(), retriever.documents), args.export)
     if args.json:
         print_json(answer.to_dict())
         return 0

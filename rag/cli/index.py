@@ -7,6 +7,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from rag.cli.defaults import DEFAULT_SEEDS, sample
@@ -134,6 +135,10 @@ def ledger(args: argparse.Namespace) -> int:
         year=args.year,
         kind=args.kind,
     )
+    if args.export:
+        from rag.export import ledger_table
+
+        write_export(ledger_table([r.to_dict() for r in rows]), args.export)
     if args.json:
         print_json([r.to_dict() for r in rows])
     elif args.csv:
@@ -164,6 +169,10 @@ def outline(args: argparse.Namespace) -> int:
         if not kinds:
             raise InputError(f"--kind: '{args.kind}' is no kind of report")
         rows = [r for r in rows if r.kind in kinds]
+    if args.export:
+        from rag.export import outline_table
+
+        write_export(outline_table([r.to_dict() for r in rows]), args.export)
     if args.json:
         print_json([r.to_dict() for r in rows])
         return 0
@@ -180,3 +189,18 @@ def outline(args: argparse.Namespace) -> int:
 
 def print_json(obj: Any) -> None:
     print(json.dumps(obj, ensure_ascii=False, indent=1))
+
+
+def write_export(table: Any, path: Path) -> None:
+    """`--export FILE`: the table as .xlsx or .csv, by the file's suffix; one line on stderr says where."""
+    from rag.errors import InputError
+    from rag.export import FORMATS, encode
+
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise InputError(f"--export: {path.name} must end in .xlsx or .csv")
+    try:
+        path.write_bytes(encode(table, fmt))
+    except OSError as exc:
+        raise InputError(f"--export: cannot write {path.name} ({exc.strerror or type(exc).__name__})") from exc
+    print(f"rag: exported {len(table.rows)} rows to {path}", file=sys.stderr)

@@ -130,3 +130,46 @@ def test_reviewer_reads_the_ledger_and_the_completeness_matrix(browser, live_ser
     assert "✓ 有" in matrix and "~ 仅提及" in matrix and "河东区政府办公室" in matrix
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "ui-outline.png"), full_page=True)
+
+
+def test_an_answer_exports_as_excel_and_an_upload_reaches_a_second_tab(browser, live_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 28: 导出 Excel beside an answer gives the units with their quotes; a report uploaded in one
+    tab, of a year no report had, is in the other tab's report table and year filter after its reload."""
+    import io
+
+    import openpyxl
+
+    url = live_server[0] + "/"
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", accept_downloads=True)
+    first = context.new_page()
+    first.goto(url, wait_until="load")
+    first.locator("#question textarea").wait_for(timeout=60_000)
+    ask(first, "哪些单位主动公开了政府信息?")
+    button = first.locator("#export-answer-xlsx")
+    button.wait_for(state="visible", timeout=60_000)
+    with first.expect_download(timeout=60_000) as got:
+        button.click()
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(got.value.path()).read_bytes())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("结论", "单位") and got.value.suggested_filename == "回答.xlsx"
+    listed = {r[1] for r in rows[1:] if r[0] == "符合条件"}
+    chat = first.locator("#chat").inner_text()
+    assert listed and all(unit in chat for unit in listed)
+    assert all(r[4] and r[4][:12] in chat for r in rows[1:] if r[0] == "符合条件")
+
+    second = context.new_page()
+    second.goto(url, wait_until="load")
+    second.locator("#question textarea").wait_for(timeout=60_000)
+    first.get_by_role("tab", name="报告", exact=True).click()
+    text = SMALL_REPORT.replace("测试区", "验证区").replace("2025年", "2019年").replace("2026-01-05", "2020-01-05")
+    first.locator("#upload input[type=file]").set_input_files(str(write_report(tmp_path, "验证区报告.txt", text)))
+    first.locator("#add-reports").click()
+    first.get_by_text("已加入索引 1 份").wait_for(timeout=120_000)
+    second.reload(wait_until="load")
+    second.locator("#question textarea").wait_for(timeout=60_000)
+    second.locator("#year-filter input").click()
+    second.get_by_role("option", name="2019").wait_for(timeout=30_000)
+    second.keyboard.press("Escape")
+    second.get_by_role("tab", name="报告", exact=True).click()
+    second.get_by_text("验证区人民政府办公室").first.wait_for(timeout=30_000)
+    context.close()
