@@ -129,6 +129,35 @@ def completeness(present: set[str], text: str) -> dict[str, str]:
     }
 
 
+DISCLOSURE_PARTS = (
+    ("总体情况", re.compile(r"总体情况|基本情况|概述")),
+    ("主动公开政府信息情况", re.compile(r"主动公开")),
+    ("收到和处理政府信息公开申请情况", re.compile(r"(?:收到|受理|办理|处理).{0,6}申请|依申请公开")),
+    ("政府信息公开行政复议、行政诉讼情况", re.compile(r"行政复议|行政诉讼")),
+    ("存在的主要问题及改进情况", re.compile(r"存在的?(?:主要)?问题|改进情况|不足")),
+    ("其他需要报告的事项", re.compile(r"其他需要报告|其他事项|其他需报告")),
+)
+"""The six parts of the national template for a 政府信息公开工作年度报告 (国办公开办函〔2021〕30号), each
+with the words its heading is written in."""
+
+
+def kind_completeness(kind: str, headings: Sequence[str], present: set[str], text: str) -> dict[str, str]:
+    """The parts a report of its kind must have: a 法治政府建设年度报告 its four (completeness), a
+    政府信息公开工作年度报告 the template's six — "present" when a heading names it, "mentioned" when
+    only the text does — and any other kind none (the matrix shows what it has)."""
+    if "信息公开" in kind:
+        out = {}
+        for part, words in DISCLOSURE_PARTS:
+            if any(words.search(h) for h in headings):
+                out[part] = "present"
+            else:
+                out[part] = "mentioned" if words.search(text) else "missing"
+        return out
+    if "法治" in kind:
+        return completeness(present, text)
+    return {}
+
+
 def published_late(published: str | None, year: int | None) -> bool | None:
     """Published after 1 April of the year after the one reported (the rules' deadline); None if either
     date is unknown."""
@@ -154,7 +183,8 @@ class OutlineRow:
 
     @property
     def complete(self) -> bool:
-        return all(status == "present" for _, status in self.parts)
+        """Every part its kind requires has a heading; a kind that requires none is never "complete"."""
+        return bool(self.parts) and all(status == "present" for _, status in self.parts)
 
     def to_dict(self) -> dict[str, Any]:
         """What `rag outline --json` and /api/outline give per report."""

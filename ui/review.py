@@ -17,7 +17,6 @@ import pandas as pd
 from rag.api import scrub
 from rag.errors import InputError, RagError
 from rag.export import ledger_table, outline_table
-from rag.outline import REQUIRED
 from rag.quantities import same_measure
 from rag.service import Service
 from ui.exports import save
@@ -103,7 +102,10 @@ def chart_frame(rows: list[dict[str, Any]]) -> pd.DataFrame | None:
 
 
 def outline_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    columns = ["单位", "年度", "类型", *REQUIRED, "发布日期", "是否逾期"]
+    """One column per part any listed kind requires (法治: four; 信息公开: the template's six); a part
+    another kind does not require is shown as "—"."""
+    required = list(dict.fromkeys(p for r in rows for p in r["parts"]))
+    columns = ["单位", "年度", "类型", *required, "发布日期", "是否逾期"]
     late = {True: "逾期", False: "按时", None: "未知"}
     return pd.DataFrame(
         [
@@ -111,7 +113,7 @@ def outline_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
                 r["unit"],
                 r["year"],
                 r["kind"],
-                *(MARK[r["parts"][p]] for p in REQUIRED),
+                *(MARK.get(r["parts"].get(p, ""), "—") for p in required),
                 r["published"] or "",
                 late[r["late"]],
             ]
@@ -170,19 +172,22 @@ def review_tabs(service: Service, demo: gr.Blocks) -> None:
 
     with gr.Tab("报告完整性") as outline_tab:
         gr.Markdown(
-            "每份报告是否具备规定的部分（举措成效、第一责任人履职、存在不足、下一年度安排）："
-            "✓ 有专门章节，~ 仅在正文中提及，✗ 缺。法治政府建设年度报告应于次年4月1日前公开。"
+            "每份报告是否具备其类型规定的部分：法治政府建设年度报告（举措成效、第一责任人履职、存在不足、"
+            "下一年度安排），政府信息公开工作年度报告（国家模板的六部分）；其他类型只列出其章节。"
+            "✓ 有专门章节，~ 仅在正文中提及，✗ 缺，— 该类型不要求。法治政府建设年度报告应于次年4月1日前公开。"
         )
-        refresh = gr.Button("刷新", elem_id="outline-refresh")
+        with gr.Row():
+            outline_kind = choice([ANY], value=ANY, label="报告类型", elem_id="outline-kind")
+            refresh = gr.Button("刷新", elem_id="outline-refresh")
         summary = gr.Markdown(elem_id="outline-summary", latex_delimiters=[])
         matrix = gr.Dataframe(interactive=False, wrap=True, elem_id="outline-table", datatype="str")
         with gr.Row():
             outline_xlsx = gr.DownloadButton("导出 Excel", visible=False, elem_id="export-outline-xlsx", size="sm")
             outline_csv = gr.DownloadButton("导出 CSV", visible=False, elem_id="export-outline-csv", size="sm")
 
-        def load() -> tuple[Any, ...]:
+        def load(kind: str | None = None) -> tuple[Any, ...]:
             try:
-                rows = service.outline()
+                rows = service.outline(kind=picked(kind or ANY, ANY, "报告类型"))
             except RagError as exc:
                 return said(exc), gr.update(), gr.update(), gr.update()
             complete = sum(r["complete"] for r in rows)
@@ -190,5 +195,12 @@ def review_tabs(service: Service, demo: gr.Blocks) -> None:
             files = [gr.update(value=save(outline_table(rows), fmt), visible=bool(rows)) for fmt in ("xlsx", "csv")]
             return f"{len(rows)} 份报告：{complete} 份各部分齐全，{late} 份逾期公开。", outline_frame(rows), *files
 
-        refresh.click(load, [], [summary, matrix, outline_xlsx, outline_csv])
-        outline_tab.select(load, [], [summary, matrix, outline_xlsx, outline_csv])
+        shown = [summary, matrix, outline_xlsx, outline_csv]
+        refresh.click(load, [outline_kind], shown)
+        outline_kind.change(load, [outline_kind], shown)
+        outline_tab.select(load, [outline_kind], shown)
+
+        def kinds() -> Any:
+            return gr.update(choices=[ANY, *dict.fromkeys(d.kind for d in service.retriever.documents)])
+
+        demo.load(kinds, [], [outline_kind], api_name="outline_kinds", api_visibility="undocumented")

@@ -161,7 +161,6 @@ def outline(args: argparse.Namespace) -> int:
     from rag.backends import open_reader
     from rag.errors import InputError
     from rag.ingest import resolve_kind
-    from rag.outline import REQUIRED
 
     rows = open_reader(args.index).outline()
     if args.kind:
@@ -177,13 +176,18 @@ def outline(args: argparse.Namespace) -> int:
         print_json([r.to_dict() for r in rows])
         return 0
     mark = {"present": "✓", "mentioned": "~", "missing": "✗"}
-    print(" | ".join(["unit", "year", "kind", *REQUIRED, "published"]))
+    required = list(dict.fromkeys(p for r in rows for p, _ in r.parts))  # each kind's own parts
+    print(" | ".join(["unit", "year", "kind", *required, "published"]))
     for r in rows:
         parts = dict(r.parts)
         when = f"{r.published or '?'}{' (late)' if r.late else ''}"
-        print(" | ".join([r.unit, str(r.year or "?"), r.kind, *(mark[parts[p]] for p in REQUIRED), when]))
+        marks = [mark.get(parts.get(p, ""), "·") for p in required]
+        print(" | ".join([r.unit, str(r.year or "?"), r.kind, *marks, when]))
     complete = sum(r.complete for r in rows)
-    print(f"{complete} of {len(rows)} reports have every part (✓ a heading of its own, ~ only mentioned, ✗ missing)")
+    print(
+        f"{complete} of {len(rows)} reports have every part their kind requires "
+        "(✓ a heading of its own, ~ only mentioned, ✗ missing, · not required of that kind)"
+    )
     return 0
 
 

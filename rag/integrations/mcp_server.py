@@ -141,8 +141,11 @@ def server(index: Path | str) -> MCPServer:
 
     @app.tool()
     def list_reports() -> list[dict[str, Any]]:
-        """Every indexed report: unit, year reported on, kind, level, place, source file, passages."""
-        return [d.to_dict() for d in retriever.documents]
+        """Every indexed report: unit, year reported on, kind, level, place, source file, passages, and
+        the fields a reviewer should check (`uncertain`), as `rag reports --json` lists them."""
+        from rag.store import report_rows
+
+        return report_rows(retriever.documents)
 
     return app
 

@@ -24,7 +24,7 @@ from rag.dense import DenseIndex, JoinedDense
 from rag.errors import IndexStateError
 from rag.ledger import LedgerRow
 from rag.lexical import JoinedLexical, LexicalIndex
-from rag.outline import CANONICAL, OutlineRow, canonical_parts, completeness, published_late
+from rag.outline import CANONICAL, OutlineRow, canonical_parts, kind_completeness, published_late
 from rag.records import REPORT_METADATA, Chunk, Report
 from rag.store.entries import FORMAT_VERSION, BuildParams, DocEntry
 from rag.store.guard import recover
@@ -331,7 +331,7 @@ def outline_rows(reader: IndexReader) -> list[OutlineRow]:
                 kind=d.kind,
                 published=d.published,
                 late=published_late(d.published, d.year),
-                parts=tuple(completeness(present, reader.report(d.doc_id).text).items()),
+                parts=tuple(kind_completeness(d.kind, d.headings, present, reader.report(d.doc_id).text).items()),
                 headings=tuple(canonical_parts(list(d.headings), d.year).items()),
             )
         )
