@@ -242,15 +242,45 @@ class _TooMany(Exception):
     pass
 
 
+def _offline_docs(app: FastAPI) -> None:
+    """/api/docs from Swagger UI's files as the `fastapi-offline` package ships them, served here:
+    nothing is fetched from outside. Without the package, /api/docs says where the schema is."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+    from fastapi.staticfiles import StaticFiles
+
+    try:
+        import fastapi_offline
+
+        assets = Path(fastapi_offline.__file__).parent / "static"
+    except ImportError:
+        assets = None
+    if assets is not None and (assets / "swagger-ui-bundle.js").exists():
+        app.mount("/api/docs-assets", StaticFiles(directory=assets), name="docs-assets")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        if assets is None:
+            return HTMLResponse("<p>接口说明（OpenAPI）：<a href='/api/openapi.json'>/api/openapi.json</a></p>")
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="年度报告问答 · 接口文档",
+            swagger_js_url="/api/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/api/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/api/docs-assets/favicon.png",
+        )
+
+
 def create_api(service: Service) -> FastAPI:
     app = FastAPI(
         title="rag: cited answers over government annual reports",
         version="0.1.0",
-        docs_url="/api/docs",
+        docs_url=None,  # FastAPI's own page loads Swagger UI from a CDN: blank offline and on an intranet
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
     app.add_middleware(ApiMethods, api=app)
+    _offline_docs(app)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

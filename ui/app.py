@@ -198,7 +198,7 @@ def build_app(service: Service) -> gr.Blocks:
     with gr.Blocks(title="年度报告问答 · 引用来源", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         gr.Markdown(
             "## 政府年度报告问答\n每个回答都引用报告原文（单位 · 年度 · 章节）；"
-            "“哪些单位”类问题会检索全部报告，并列出未提及的单位。"
+            "“哪些单位”类问题会检索全部报告，并列出未提及的单位。[接口文档](/api/docs)"
         )
         last_question = gr.State("")
         with gr.Tab("问答"), gr.Row():

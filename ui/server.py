@@ -358,7 +358,7 @@ def create_app(service: Service, *, auth: tuple[str, str] | None = None, host: s
         max_file_size=MAX_UPLOAD_BYTES,
         ssr_mode=False,
         run_history=False,
-        footer_links=["api"],
+        footer_links=[],  # Gradio's "Use via API" opens its own English panel; the page links /api/docs
     )
     # Gradio checks the files a request names against its upload folder only once it has "launched",
     # which a mounted app never does: say it has, so its own check stands behind GradioGuard's

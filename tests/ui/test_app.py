@@ -173,3 +173,20 @@ def test_an_answer_exports_as_excel_and_an_upload_reaches_a_second_tab(browser, 
     second.get_by_role("tab", name="报告", exact=True).click()
     second.get_by_text("验证区人民政府办公室").first.wait_for(timeout=30_000)
     context.close()
+
+
+def test_the_api_docs_render_offline_and_the_footer_has_no_gradio_api_panel(browser, live_server) -> None:  # type: ignore[no-untyped-def]
+    """Issue 28: Swagger UI's files are served here (no CDN); the page links /api/docs, not Gradio's panel."""
+    page = browser.new_page(locale="zh-CN")
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(live_server[0] + "/api/docs", wait_until="load")
+    page.locator(".swagger-ui .info .title").wait_for(timeout=30_000)
+    assert page.title() == "年度报告问答 · 接口文档"
+    assert "/api/ask" in page.locator(".swagger-ui").inner_text()
+    assert [u for u in requests if not u.startswith(live_server[0]) and not u.startswith("data:")] == []
+    page.goto(live_server[0] + "/", wait_until="load")
+    page.locator("#question textarea").wait_for(timeout=60_000)
+    assert page.get_by_text("Use via API").count() == 0
+    assert page.locator("a[href='/api/docs']").count() >= 1
+    page.close()
