@@ -24,7 +24,7 @@ from rag.export import answer_table
 from rag.ingest import KINDS, SUPPORTED
 from rag.records import Answer
 from rag.service import Service
-from ui import exports
+from ui import exports, originals
 from ui.review import choice, md_text, picked, picked_year, review_tabs, said
 
 ALL_UNITS = "全部单位"
@@ -51,6 +51,10 @@ body, .gradio-container, button, input, textarea {
 .source-context { white-space: pre-wrap; font-size: 0.92em; line-height: 1.6; border-left: 3px solid #c9d6ea;
   padding-left: 8px; margin-top: 6px; }
 .coverage { color: #5b6675; font-size: 0.9em; }
+.original-head { font-weight: 600; color: #1f3b63; margin-bottom: 6px; }
+.original-text { white-space: pre-wrap; line-height: 1.7; max-height: 520px; overflow: auto; border: 1px solid #d9dee7;
+  padding: 8px 10px; }
+.original-text mark { background: #ffe58a; }
 """
 
 
@@ -201,6 +205,7 @@ def build_app(service: Service) -> gr.Blocks:
             "“哪些单位”类问题会检索全部报告，并列出未提及的单位。[接口文档](/api/docs)"
         )
         last_question = gr.State("")
+        saved = gr.BrowserState([], storage_key="rag-conversation")  # the conversation survives a reload
         with gr.Tab("问答"), gr.Row():
             with gr.Column(scale=3):
                 with gr.Row():
@@ -219,6 +224,7 @@ def build_app(service: Service) -> gr.Blocks:
                         submit_btn=False,
                     )
                     send = gr.Button("提问", variant="primary", scale=1, elem_id="send")
+                    clear = gr.Button("清空对话", scale=1, elem_id="clear-chat")
                 with gr.Row():
                     export_xlsx = gr.DownloadButton(
                         "导出 Excel", visible=False, elem_id="export-answer-xlsx", size="sm"
@@ -233,6 +239,9 @@ def build_app(service: Service) -> gr.Blocks:
                 )
             with gr.Column(scale=2):
                 sources = gr.HTML(sources_html(service, None), elem_id="sources-panel")
+                pick = choice([], label="查看原文（选择一条来源）", elem_id="original-pick")
+                original = gr.HTML(elem_id="original")
+                original_file = gr.DownloadButton("下载原文件", visible=False, elem_id="original-file", size="sm")
         with gr.Tab("报告"):
             gr.Markdown(
                 f"已索引的报告及其单位、年度、类型的依据。上传 {' / '.join(SUPPORTED)} 报告（每个文件不超过 20 MB）"
@@ -273,7 +282,7 @@ def build_app(service: Service) -> gr.Blocks:
             history = list(history or [])
             text = (text or "").strip()
             if not text:
-                return history, gr.update(), gr.update(), gr.update(), previous, "", gr.update(), gr.update()
+                return history, *(gr.update() for _ in range(3)), previous, "", *(gr.update() for _ in range(3))
             question = service.follow_up(previous, text)
             history.append({"role": "user", "content": md_text(text)})
             try:
@@ -286,8 +295,10 @@ def build_app(service: Service) -> gr.Blocks:
             except RagError as exc:
                 history.append({"role": "assistant", "content": said(exc)})
                 hidden = gr.update(visible=False)
-                return history, sources_html(service, None), hidden, hidden, previous, "", hidden, hidden
-            history.append({"role": "assistant", "content": answer_markdown(answer, text)})
+                return history, sources_html(service, None), hidden, hidden, previous, "", hidden, hidden, gr.update()
+            aid = f"a{len(history)}"  # this answer's own anchors: [n] jumps to its sources, not a later answer's
+            shown = originals.linked(answer_markdown(answer, text), aid) + "\n\n" + originals.sources_block(answer, aid)
+            history.append({"role": "assistant", "content": shown})
             if answer.kind == "comparison" and answer.values:
                 frame = pd.DataFrame([[u, v, m] for u, v, m in answer.values], columns=["单位", "数值", "单位量词"])
                 table_update = gr.update(value=frame, visible=True)
@@ -300,7 +311,9 @@ def build_app(service: Service) -> gr.Blocks:
                 csv_file = gr.update(value=exports.save(sheet, "csv"), visible=True)
             else:
                 xlsx = csv_file = gr.update(visible=False)
-            return history, sources_html(service, answer), table_update, chart_update, question, "", xlsx, csv_file
+            picks = gr.update(choices=originals.choices(answer), value=None)
+            panel = sources_html(service, answer)
+            return history, panel, table_update, chart_update, question, "", xlsx, csv_file, picks
 
         def upload(paths: list[str] | None, progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
             if not paths:
@@ -351,7 +364,7 @@ def build_app(service: Service) -> gr.Blocks:
             return message, _reports_frame(service), *lists, *scope
 
         inputs = [message, chat, unit_box, year_box, kind_box, last_question]
-        outputs = [chat, sources, table, chart, last_question, message, export_xlsx, export_csv]
+        outputs = [chat, sources, table, chart, last_question, message, export_xlsx, export_csv, pick]
         demo.load(
             fill,
             [],
@@ -359,8 +372,16 @@ def build_app(service: Service) -> gr.Blocks:
             api_name="index_choices",
             api_visibility="undocumented",
         )
-        send.click(respond, inputs, outputs)
-        message.submit(respond, inputs, outputs)
+        for asked in (send.click, message.submit):
+            asked(respond, inputs, outputs).then(lambda h: h, [chat], [saved])
+
+        def show_original(value: str | None) -> tuple[Any, ...]:
+            path = originals.original_file(service, value or "")
+            return originals.original_html(service, value or ""), gr.update(value=path, visible=path is not None)
+
+        pick.change(show_original, [pick], [original, original_file]).then(None, js=originals.SCROLL)
+        clear.click(lambda: ([], [], ""), [], [chat, saved, last_question])
+        demo.load(lambda kept: kept or [], [saved], [chat])
         add.click(upload, [files], [status, reports, unit_box, which, files, year_box, kind_box])
         save.click(
             correct, [which, fix_unit, fix_year, fix_kind], [fix_status, reports, unit_box, which, year_box, kind_box]

@@ -190,3 +190,43 @@ def test_the_api_docs_render_offline_and_the_footer_has_no_gradio_api_panel(brow
     assert page.get_by_text("Use via API").count() == 0
     assert page.locator("a[href='/api/docs']").count() >= 1
     page.close()
+
+
+def test_citations_lead_to_their_source_and_the_original_and_the_chat_survives_a_reload(browser, live_server) -> None:  # type: ignore[no-untyped-def]
+    """Issue 28: `[n]` links to its own answer's source; 查看原文 shows the whole report with the cited
+    sentence marked and in view, and its file to download; a reload keeps the conversation; 清空对话 clears it."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", accept_downloads=True)
+    page = context.new_page()
+    page.goto(live_server[0] + "/", wait_until="load")
+    page.locator("#question textarea").wait_for(timeout=60_000)
+    ask(page, "霞山区2025年主动公开了多少条政府信息?")
+    link = page.locator("#chat a[href^='#a']").first
+    link.wait_for(timeout=60_000)
+    anchor = link.get_attribute("href")
+    assert anchor and page.locator(f"#chat [id='{anchor[1:]}']").count() == 1
+    assert "3522" in (page.locator("#chat details").first.text_content() or "")
+
+    page.locator("#original-pick input").click()
+    page.get_by_role("option").first.click()
+    hit = page.locator("#original mark#hit")
+    hit.wait_for(timeout=30_000)
+    assert "3522" in hit.inner_text()
+    page.wait_for_function(
+        "() => { const r = document.querySelector('#original mark#hit').getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= window.innerHeight; }",
+        timeout=10_000,
+    )
+    text = page.locator("#original .original-text").inner_text()
+    assert len(text) > 10 * len(hit.inner_text())  # the whole report, not the passage
+    with page.expect_download(timeout=30_000) as got:
+        page.locator("#original-file").click()
+    assert got.value.suggested_filename.endswith(".txt")
+
+    page.reload(wait_until="load")
+    page.get_by_text("霞山区2025年主动公开了多少条政府信息?").first.wait_for(timeout=60_000)
+    page.locator("#clear-chat").click()
+    page.wait_for_function("() => !document.querySelector('#chat').innerText.includes('霞山区2025年')", timeout=30_000)
+    page.reload(wait_until="load")
+    page.locator("#question textarea").wait_for(timeout=60_000)
+    assert "霞山区2025年主动公开" not in page.locator("#chat").inner_text()
+    context.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -246,7 +247,11 @@ def test_report_text_is_shown_as_text_in_the_browser(chromium: Any, site: Site) 
     assert f"注入区<img src={site.px}/pixel-unit>办公室" in chat and f"<img src={site.px}/pixel-quote>" in chat
     assert f"[链接]({site.px}/pixel-link)<a href={site.px}/pixel-a>点此</a>www.example.com {site.px}/" in chat
     assert f"<img src={site.px}/pixel-unit>" in sources and f"<a href={site.px}/pixel-a>" in sources
-    assert page.locator("#chat a, #chat img[src*=pixel], #sources-panel img, #sources-panel a").count() == 0
+    # the only links are the answer's own [n] to its sources (issue 28): in-page anchors, never a report's
+    foreign = "#chat a:not([href^='#a']), #chat img[src*=pixel], #sources-panel img, #sources-panel a"
+    assert page.locator(foreign).count() == 0
+    own = page.locator("#chat a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert own and all(re.fullmatch(r"#a\d+-s\d+", h) for h in own), own
     page.locator("#unit-filter input").click()  # the filter's choices, filled by the load event
     shows(page, "ul[role=listbox]", f"注入区<img src={site.px}/pixel-unit>办公室")
     page.keyboard.press("Escape")
