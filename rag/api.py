@@ -13,14 +13,14 @@ import shutil
 import tempfile
 from dataclasses import asdict, replace
 from pathlib import Path, PurePath
-from typing import Any, BinaryIO
+from typing import Annotated, Any, BinaryIO
 
 from fastapi import FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
@@ -55,6 +55,12 @@ class AskRequest(BaseModel):
     kind: str | None = Field(default=None, max_length=40)
     region: str | None = Field(default=None, max_length=60)
     section: str | None = Field(default=None, max_length=20)
+
+
+class RemoveRequest(BaseModel):
+    reports: list[Annotated[str, StringConstraints(min_length=1, max_length=300)]] = Field(
+        min_length=1, max_length=200, description="doc_id or source of each report, as /api/reports lists them"
+    )
 
 
 class CorrectRequest(BaseModel):
@@ -367,6 +373,11 @@ def create_api(service: Service) -> FastAPI:
     @app.get("/api/reports")
     def reports() -> list[dict[str, Any]]:
         return public(service.reports())  # type: ignore[no-any-return]
+
+    @app.post("/api/reports/remove")
+    def remove(body: RemoveRequest) -> dict[str, Any]:
+        """Take reports out of the index, by the doc_id or source /api/reports lists."""
+        return public(service.remove(body.reports))  # type: ignore[no-any-return]
 
     @app.post("/api/reports/correct")
     def correct(body: CorrectRequest) -> dict[str, Any]:

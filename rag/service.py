@@ -216,6 +216,20 @@ class Service:
             self._reopen()
         return next(d.to_dict() for d in self._retriever.documents if d.doc_id == doc.doc_id)
 
+    def remove(self, reports: Sequence[str]) -> dict[str, Any]:
+        """Take reports out of the index (each named by doc_id or source, as `reports()` lists them);
+        what is kept is not embedded again. Under the index's write lock, like every build."""
+        docs = list({d.doc_id: d for d in (self._find(r) for r in reports)}.values())
+        if not docs:
+            raise InputError("reports: name at least one report to remove")
+        from rag.backends import open_reader
+
+        params = open_reader(self.index_dir).params
+        with self._build_lock if is_engine(self.index_dir) else contextlib.nullcontext():
+            build([], self.index_dir, encoder=self._retriever.encoder, params=params, remove=[d.doc_id for d in docs])
+            self._reopen()
+        return {"removed": [{"doc_id": d.doc_id, "unit": d.unit, "source": d.source} for d in docs]}
+
     def section_context(self, chunk: Chunk) -> str:
         """The whole section a chunk belongs to, as the report has it."""
         same = [c for c in self._retriever.chunks_of(chunk.doc_id) if c.section == chunk.section]

@@ -107,3 +107,25 @@ def test_a_comparison_lists_its_ranked_citations_in_order() -> None:
     }
     rows = answer_table(answer, []).rows
     assert [(r[0], r[1], r[6]) for r in rows] == [("排序 1", "乙", "b.txt"), ("排序 2", "甲", "a.txt")]
+
+
+def test_a_report_is_removed_through_the_api_and_a_second_removal_is_one_line(index_copy: Path, e5: object) -> None:
+    """Issue 28: reports are managed through the API as the UI shows them (doc_id or source)."""
+    from fastapi.testclient import TestClient
+
+    from rag.service import Service
+    from ui.server import create_app
+
+    service = Service(index_copy, encoder=e5)  # type: ignore[arg-type]
+    client = TestClient(create_app(service))
+    listed = client.get("/api/reports").json()
+    target = next(r for r in listed if "霞山区" in r["unit"])
+    done = client.post("/api/reports/remove", json={"reports": [target["doc_id"]]})
+    assert done.status_code == 200 and done.json()["removed"][0]["unit"] == target["unit"]
+    after = client.get("/api/reports").json()
+    assert len(after) == len(listed) - 1 and all(r["doc_id"] != target["doc_id"] for r in after)
+    again = client.post("/api/reports/remove", json={"reports": [target["doc_id"]]})
+    assert again.status_code == 400 and "report" in again.json()["error"]
+    assert client.post("/api/reports/remove", json={"reports": []}).status_code == 422
+    answer = client.post("/api/ask", json={"question": "霞山区2025年主动公开了多少条政府信息?"}).json()
+    assert answer["kind"] == "unanswerable"

@@ -7,7 +7,6 @@ UI and the HTTP API give the same answers.
 from __future__ import annotations
 
 import contextlib
-import html
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,9 +21,9 @@ from rag.api import scrub
 from rag.errors import RagError
 from rag.export import answer_table
 from rag.ingest import KINDS, SUPPORTED
-from rag.records import Answer
 from rag.service import Service
-from ui import exports, originals
+from ui import exports, manage, originals
+from ui.render import answer_markdown, sources_html
 from ui.review import choice, md_text, picked, picked_year, review_tabs, said
 
 ALL_UNITS = "全部单位"
@@ -38,77 +37,6 @@ EXAMPLES = [
     "which units trained 法律明白人?",
 ]
 """One of each kind a reviewer asks: a lookup, a which-units list, a comparison, an English question."""
-CSS = """
-body, .gradio-container, button, input, textarea {
-  font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif !important;
-}
-.source-card { border: 1px solid #d9dee7; border-radius: 8px; padding: 10px 12px; margin-bottom: 10px;
-  background: #fafbfc; }
-.source-head { font-weight: 600; color: #1f3b63; margin-bottom: 4px; }
-.source-meta { color: #5b6675; font-size: 0.85em; margin-bottom: 6px; }
-.source-card mark { background: #ffe58a; padding: 0 2px; }
-.source-card details summary { cursor: pointer; color: #2458a6; margin-top: 6px; }
-.source-context { white-space: pre-wrap; font-size: 0.92em; line-height: 1.6; border-left: 3px solid #c9d6ea;
-  padding-left: 8px; margin-top: 6px; }
-.coverage { color: #5b6675; font-size: 0.9em; }
-.original-head { font-weight: 600; color: #1f3b63; margin-bottom: 6px; }
-.original-text { white-space: pre-wrap; line-height: 1.7; max-height: 520px; overflow: auto; border: 1px solid #d9dee7;
-  padding: 8px 10px; }
-.original-text mark { background: #ffe58a; }
-"""
-
-
-def _highlight(text: str, quote: str) -> str:
-    """Escaped text with the quoted sentence marked; the quote is a verbatim substring by construction."""
-    i = text.find(quote)
-    if i < 0 or not quote:
-        return html.escape(text)
-    return html.escape(text[:i]) + "<mark>" + html.escape(quote) + "</mark>" + html.escape(text[i + len(quote) :])
-
-
-def sources_html(service: Service, answer: Answer | None) -> str:
-    if answer is None or not answer.citations:
-        note = "" if answer is None else "<p>没有可引用的来源：已索引的报告中未找到支持这个回答的内容。</p>"
-        return f"<div id='sources'><h3>来源</h3>{note}</div>"
-    cards = []
-    for c in answer.citations:
-        ch = c.chunk
-        context = service.section_context(ch)
-        cards.append(
-            f"<div class='source-card' id='source-{c.n}'>"
-            f"<div class='source-head'>[{c.n}] {html.escape(ch.unit)} · {ch.year or '?'}</div>"
-            f"<div class='source-meta'>{html.escape(ch.section_path)} · {html.escape(Path(ch.source).name)}</div>"
-            f"<div class='source-passage'>{_highlight(ch.text, c.quote)}</div>"
-            f"<details><summary>查看整节原文</summary>"
-            f"<div class='source-context'>{_highlight(context, c.quote)}</div></details>"
-            "</div>"
-        )
-    return "<div id='sources'><h3>来源</h3>" + "".join(cards) + "</div>"
-
-
-def answer_markdown(answer: Answer, asked: str) -> str:
-    """The answer as Markdown: its own structure (list items, the coverage line, notices in italics)
-    around text that is all md_text, since every line quotes a report."""
-    lines = []
-    if asked.strip() != answer.question.strip():
-        lines.append(f"*（按上文理解为：{md_text(answer.question)}）*")
-    for line in answer.text.splitlines():
-        if line.startswith(("检索范围", "Coverage")):
-            lines.append(f"<span class='coverage'>{md_text(line)}</span>")
-        elif line.startswith("- "):
-            lines.append("- " + md_text(line[2:]))
-        else:
-            lines.append(md_text(line))
-    lines += [f"*{md_text(n)}*" for n in answer.notices]
-    # list items stay one list; every other line is its own paragraph (so headings never join a list)
-    out: list[str] = []
-    for line in lines:
-        if out and not (line.startswith("- ") and out[-1].startswith("- ")):
-            out.append("")
-        out.append(line)
-    return "\n".join(out)
-
-
 REPORT_COLUMNS = ["待核对", "单位", "年度", "类型", "层级", "所在地区", "段落数", "文件", "依据", "提示"]
 REPORT_TYPES: list[Literal["str", "number"]] = ["str", "str", "str", "str", "str", "str", "number", "str", "str", "str"]
 FIELD_ZH = {"unit": "单位", "year": "年度", "kind": "类型"}
@@ -263,6 +191,7 @@ def build_app(service: Service) -> gr.Blocks:
                     fix_kind = choice([KEEP, *KINDS], value=KEEP, label="类型", elem_id="fix-kind")
                 save = gr.Button("保存更正", elem_id="save-fix")
                 fix_status = gr.Markdown(elem_id="fix-status", latex_delimiters=[])
+            remove_pick, remove_ask, remove_confirm, remove_status = manage.removal_controls()
 
         review_tabs(service, demo)
 
@@ -273,6 +202,7 @@ def build_app(service: Service) -> gr.Blocks:
                 gr.update(choices=years),
                 gr.update(choices=_kinds(service)),
                 _reports_frame(service),
+                gr.update(choices=_sources(service)),
                 gr.update(choices=_sources(service)),
             )
 
@@ -317,7 +247,7 @@ def build_app(service: Service) -> gr.Blocks:
 
         def upload(paths: list[str] | None, progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
             if not paths:
-                return "请先选择文件。", *(gr.update() for _ in range(6))
+                return "请先选择文件。", *(gr.update() for _ in range(7))
 
             def shown(stage: str, done: int, total: int) -> None:
                 progress((done, total), desc=stage)
@@ -342,11 +272,12 @@ def build_app(service: Service) -> gr.Blocks:
                 gr.update(value=None),
                 gr.update(choices=new_years),
                 gr.update(choices=_kinds(service)),
+                gr.update(choices=_sources(service)),
             )
 
         def correct(source: str | None, unit: str, year: str, kind: str) -> tuple[Any, ...]:
             if not source:
-                return "请先选择报告。", *(gr.update() for _ in range(5))
+                return "请先选择报告。", *(gr.update() for _ in range(6))
             try:
                 row = service.correct(
                     picked(source, "", "报告") or "",
@@ -355,20 +286,20 @@ def build_app(service: Service) -> gr.Blocks:
                     kind=picked(kind, KEEP, "类型"),
                 )
             except RagError as exc:
-                return said(exc), *(gr.update() for _ in range(5))
+                return said(exc), *(gr.update() for _ in range(6))
             new_units, new_years = _choices(service)
             fixed = f"{Path(str(row['source'])).name}：{row['unit']} · {row['year'] or '?'} · {row['kind']}"
             message = f"已更正 {md_text(fixed)}"
             lists = (gr.update(choices=new_units), gr.update(choices=_sources(service)))
             scope = (gr.update(choices=new_years), gr.update(choices=_kinds(service)))
-            return message, _reports_frame(service), *lists, *scope
+            return message, _reports_frame(service), *lists, *scope, gr.update(choices=_sources(service))
 
         inputs = [message, chat, unit_box, year_box, kind_box, last_question]
         outputs = [chat, sources, table, chart, last_question, message, export_xlsx, export_csv, pick]
         demo.load(
             fill,
             [],
-            [unit_box, year_box, kind_box, reports, which],
+            [unit_box, year_box, kind_box, reports, which, remove_pick],
             api_name="index_choices",
             api_visibility="undocumented",
         )
@@ -382,9 +313,22 @@ def build_app(service: Service) -> gr.Blocks:
         pick.change(show_original, [pick], [original, original_file]).then(None, js=originals.SCROLL)
         clear.click(lambda: ([], [], ""), [], [chat, saved, last_question])
         demo.load(lambda kept: kept or [], [saved], [chat])
-        add.click(upload, [files], [status, reports, unit_box, which, files, year_box, kind_box])
+
+        def remove(doc_id: str | None) -> tuple[Any, ...]:
+            status, changed = manage.removed(service, doc_id)
+            if not changed:
+                return status, gr.update(visible=False), *(gr.update() for _ in range(6))
+            lists = fill()  # every list of the page from the index as it now is
+            return status, gr.update(visible=False), lists[3], lists[0], lists[1], lists[2], lists[4], lists[5]
+
+        remove_ask.click(lambda d: manage.asked(service, d), [remove_pick], [remove_status, remove_confirm])
+        lists = [reports, unit_box, year_box, kind_box, which, remove_pick]
+        remove_confirm.click(remove, [remove_pick], [remove_status, remove_confirm, *lists])
+        add.click(upload, [files], [status, reports, unit_box, which, files, year_box, kind_box, remove_pick])
         save.click(
-            correct, [which, fix_unit, fix_year, fix_kind], [fix_status, reports, unit_box, which, year_box, kind_box]
+            correct,
+            [which, fix_unit, fix_year, fix_kind],
+            [fix_status, reports, unit_box, which, year_box, kind_box, remove_pick],
         )
     blocks: gr.Blocks = demo
     return blocks

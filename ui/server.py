@@ -29,7 +29,8 @@ from rag.api import MAX_UPLOAD_FILES, BodyLimit, client_of, create_api, header, 
 from rag.generate import settings_from_env
 from rag.ingest import SUPPORTED
 from rag.service import MAX_UPLOAD_BYTES, Service
-from ui.app import CSS, build_app, discard_uploads, inside_uploads
+from ui.app import build_app, discard_uploads, inside_uploads
+from ui.render import CSS
 
 CHANGES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})

@@ -230,3 +230,30 @@ def test_citations_lead_to_their_source_and_the_original_and_the_chat_survives_a
     page.locator("#question textarea").wait_for(timeout=60_000)
     assert "霞山区2025年主动公开" not in page.locator("#chat").inner_text()
     context.close()
+
+
+def test_a_report_is_deleted_after_a_confirmation_and_leaves_every_list(browser, index_copy: Path, e5) -> None:  # type: ignore[no-untyped-def]
+    from rag.service import Service
+    from tests.conftest import serving
+
+    with serving(Service(index_copy, encoder=e5)) as url:
+        page = browser.new_page(locale="zh-CN", viewport={"width": 1366, "height": 768})
+        page.goto(url + "/", wait_until="load")
+        page.locator("#question textarea").wait_for(timeout=60_000)
+        page.get_by_role("tab", name="报告", exact=True).click()
+        page.locator("#remove-report input").click()
+        page.get_by_role("option", name=re.compile("霞山区")).first.click()
+        page.locator("#remove-ask").click()
+        page.get_by_text("确定从索引中删除").wait_for(timeout=30_000)
+        assert (
+            "霞山区人民政府办公室" in page.locator("#reports").inner_text()
+        )  # nothing removed before the confirmation
+        page.locator("#remove-confirm").click()
+        page.get_by_text("已删除：霞山区人民政府办公室").wait_for(timeout=120_000)
+        assert "霞山区" not in page.locator("#reports").inner_text()
+        assert not page.locator("#remove-confirm").is_visible()
+        page.get_by_role("tab", name="问答", exact=True).click()
+        page.locator("#unit-filter input").click()
+        page.get_by_role("option").first.wait_for(timeout=30_000)
+        assert "霞山区" not in " ".join(page.get_by_role("option").all_inner_texts())
+        page.close()
