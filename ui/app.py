@@ -23,7 +23,7 @@ from rag.export import answer_table
 from rag.ingest import KINDS, SUPPORTED
 from rag.service import Service
 from ui import exports, manage, originals
-from ui.render import answer_markdown, sources_html
+from ui.render import answer_markdown, sources_html, value_frame
 from ui.review import choice, md_text, picked, picked_year, review_tabs, said
 
 ALL_UNITS = "全部单位"
@@ -141,7 +141,7 @@ def build_app(service: Service) -> gr.Blocks:
                     year_box = choice([ALL_YEARS], value=ALL_YEARS, label="年度", elem_id="year-filter")
                     kind_box = choice([ALL_KINDS], value=ALL_KINDS, label="报告类型", elem_id="kind-filter")
                 chat = gr.Chatbot(
-                    label="对话", height=460, buttons=["copy", "copy_all"], elem_id="chat", latex_delimiters=[]
+                    label="对话", height=380, buttons=["copy", "copy_all"], elem_id="chat", latex_delimiters=[]
                 )
                 with gr.Row():
                     message = gr.Textbox(
@@ -158,13 +158,17 @@ def build_app(service: Service) -> gr.Blocks:
                         "导出 Excel", visible=False, elem_id="export-answer-xlsx", size="sm"
                     )
                     export_csv = gr.DownloadButton("导出 CSV", visible=False, elem_id="export-answer-csv", size="sm")
-                gr.Examples(EXAMPLES, inputs=[message], label="示例问题")
+                # a comparison's table and chart right under the answer (1366×768: above the fold)
                 table = gr.Dataframe(
-                    visible=False, label="各单位数值", elem_id="value-table", datatype=["str", "number", "str"]
+                    visible=False,
+                    label="各单位数值（按回答的排序；原文写法为报告原文）",
+                    elem_id="value-table",
+                    datatype=["str", "str", "number", "str"],
                 )
                 chart = gr.BarPlot(
-                    visible=False, x="单位", y="数值", y_lim=[0, None], label="对比", elem_id="value-chart"
+                    visible=False, x="单位", y="数值", y_lim=[0, None], label="对比", elem_id="value-chart", sort="-y"
                 )
+                gr.Examples(EXAMPLES, inputs=[message], label="示例问题")
             with gr.Column(scale=2):
                 sources = gr.HTML(sources_html(service, None), elem_id="sources-panel")
                 pick = choice([], label="查看原文（选择一条来源）", elem_id="original-pick")
@@ -230,9 +234,12 @@ def build_app(service: Service) -> gr.Blocks:
             shown = originals.linked(answer_markdown(answer, text), aid) + "\n\n" + originals.sources_block(answer, aid)
             history.append({"role": "assistant", "content": shown})
             if answer.kind == "comparison" and answer.values:
-                frame = pd.DataFrame([[u, v, m] for u, v, m in answer.values], columns=["单位", "数值", "单位量词"])
+                frame, note = value_frame(answer)
+                fewest = "y" if frame["数值"].is_monotonic_increasing and len(frame) > 1 else "-y"
                 table_update = gr.update(value=frame, visible=True)
-                chart_update = gr.update(value=frame, visible=True)
+                angle = -30 if len(frame) > 6 else 0  # many units: slanted labels that do not overlap
+                look: dict[str, Any] = {"sort": fewest, "caption": note or None, "x_label_angle": angle}
+                chart_update = gr.update(value=frame, visible=True, **look)
             else:
                 table_update = chart_update = gr.update(visible=False)
             if answer.citations:  # the answer's units, candidates and silent reports, each with its quote

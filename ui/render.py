@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import Any
 
 from rag.records import Answer
 from rag.service import Service
@@ -79,3 +80,24 @@ def answer_markdown(answer: Answer, asked: str) -> str:
             out.append("")
         out.append(line)
     return "\n".join(out)
+
+
+def value_frame(answer: Answer) -> tuple[Any, str]:
+    """A comparison's values for its table and chart, ranked as the answer ranks them: each as the
+    report writes it (14万亿元, 10369余条), the number only for the bars; and a note when the values
+    span two orders of magnitude or more (the small bars would read as none)."""
+    import pandas as pd
+
+    from rag.quantities import quantities_in
+
+    written: dict[tuple[str, float, str], str] = {}
+    for c in answer.citations:
+        for q in quantities_in(c.quote):
+            written.setdefault((c.chunk.unit, q.value, q.measure), q.raw)
+    rows = [[u, written.get((u, v, m), f"{v:g}{m}"), v, m] for u, v, m in answer.values]
+    frame = pd.DataFrame(rows, columns=["单位", "原文写法", "数值", "单位量词"])
+    positive = [v for _, v, _ in answer.values if v > 0]
+    note = ""
+    if positive and max(positive) / min(positive) >= 100:
+        note = "各单位数值相差两个数量级以上，图中较小的柱几乎看不见，请以表格为准。"
+    return frame, note

@@ -257,3 +257,17 @@ def test_a_report_is_deleted_after_a_confirmation_and_leaves_every_list(browser,
         page.get_by_role("option").first.wait_for(timeout=30_000)
         assert "霞山区" not in " ".join(page.get_by_role("option").all_inner_texts())
         page.close()
+
+
+def test_a_comparison_shows_values_as_written_ranked_and_above_the_fold(browser, live_server) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    page.goto(live_server[0] + "/", wait_until="load")
+    page.locator("#question textarea").wait_for(timeout=60_000)
+    ask(page, "埔前镇和车站街道的法律顾问,谁审查的合同更多?")
+    table = page.locator("#value-table")
+    table.wait_for(state="visible", timeout=60_000)
+    shown = table.inner_text()
+    assert "原文写法" in shown and "73份" in shown  # the report's own words beside the number ranked
+    box = table.bounding_box()
+    assert box is not None and box["y"] < 768, box  # under the answer, visible without scrolling
+    page.close()
