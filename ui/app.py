@@ -17,12 +17,11 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no version check o
 import gradio as gr
 import pandas as pd
 
-from rag.api import scrub
 from rag.errors import RagError
 from rag.export import answer_table
 from rag.ingest import KINDS, SUPPORTED
 from rag.service import Service
-from ui import exports, manage, originals
+from ui import chinese, exports, manage, originals
 from ui.render import answer_markdown, sources_html, value_frame
 from ui.review import choice, md_text, picked, picked_year, review_tabs, said
 
@@ -49,7 +48,10 @@ def _reports_frame(service: Service) -> pd.DataFrame:
     for r in sorted(service.reports(), key=lambda r: not r.get("uncertain")):
         cues = r["cues"]
         year = f"{r['year'] or '?'}" + (f"（标题 {r['title_year']}）" if r["title_year"] else "")
-        basis = f"单位：{cues.get('unit') or '-'}；年度：{cues.get('year') or '-'}；类型：{cues.get('kind') or '-'}"
+        basis = "；".join(
+            f"{zh}：{chinese.cue(cues.get(en) or '-')}"
+            for en, zh in (("unit", "单位"), ("year", "年度"), ("kind", "类型"))
+        )
         rows.append(
             [
                 "、".join(FIELD_ZH.get(f, f) for f in r.get("uncertain", {})),
@@ -61,7 +63,7 @@ def _reports_frame(service: Service) -> pd.DataFrame:
                 r["chunks"],
                 Path(r["source"]).name,
                 basis,
-                "；".join(r["warnings"]),
+                "；".join(chinese.warning(w) for w in r["warnings"]),
             ]
         )
     return pd.DataFrame(rows, columns=REPORT_COLUMNS)
@@ -146,6 +148,7 @@ def build_app(service: Service) -> gr.Blocks:
                 with gr.Row():
                     message = gr.Textbox(
                         placeholder="输入问题，例如：哪些单位提到了法律明白人?",
+                        label="问题",
                         show_label=False,
                         scale=5,
                         elem_id="question",
@@ -257,7 +260,7 @@ def build_app(service: Service) -> gr.Blocks:
                 return "请先选择文件。", *(gr.update() for _ in range(7))
 
             def shown(stage: str, done: int, total: int) -> None:
-                progress((done, total), desc=stage)
+                progress((done, total), desc=chinese.stage(stage))
 
             accepted, refused = received_uploads(paths, demo.upload_file_set)
             try:
@@ -267,9 +270,11 @@ def build_app(service: Service) -> gr.Blocks:
             indexed = "、".join(md_text(n) for n in outcome.indexed)
             lines = [f"已加入索引 {len(outcome.indexed)} 份：{indexed}"] if outcome.indexed else []
             lines += [f"- 未能使用 {md_text(name)}：不是通过本页上传的文件" for name in refused]
-            lines += [f"- 未能使用 {md_text(name)}：{md_text(scrub(why))}" for name, why in outcome.skipped]
+            lines += [f"- 未能使用 {md_text(name)}：{chinese.reason(why)}" for name, why in outcome.skipped]
             lines += [f"- 已在索引中（内容相同，未重复加入）{md_text(n)}：即 {md_text(s)}" for n, s in outcome.reused]
-            lines += [f"- 请核对 {md_text(Path(src).name)}：{md_text(scrub(w))}" for src, w in outcome.warnings]
+            lines += [
+                f"- 请核对 {md_text(Path(src).name)}：{md_text(chinese.warning(w))}" for src, w in outcome.warnings
+            ]
             new_units, new_years = _choices(service)
             return (
                 "\n".join(lines) or "没有可用的文件。",

@@ -93,7 +93,7 @@ def test_reviewer_uploads_a_nameless_report_and_corrects_its_unit(browser, live_
     page.get_by_role("tab", name="报告", exact=True).click()
     page.locator("#upload input[type=file]").set_input_files(str(upload))
     page.locator("#add-reports").click()
-    page.get_by_text("请核对 下载(5).txt：unit: no unit in the text").wait_for(timeout=120_000)
+    page.get_by_text("请核对 下载(5).txt：正文中未找到单位，已按文件名编入").wait_for(timeout=120_000)
     assert "政府信息公开工作年度报告" in page.locator("#reports").inner_text()
 
     picker = page.locator("#fix-report input")
@@ -105,7 +105,7 @@ def test_reviewer_uploads_a_nameless_report_and_corrects_its_unit(browser, live_
     page.locator("#save-fix").click()
     page.get_by_text("已更正 下载(5).txt：平利县人民政府 · 2024 · 政府信息公开工作年度报告").wait_for(timeout=120_000)
     table = page.locator("#reports").inner_text()
-    assert "平利县人民政府" in table and "reports.csv" in table
+    assert "平利县人民政府" in table and "单位：人工更正" in table
     page.screenshot(path=str(ARTIFACTS / "ui-correct.png"), full_page=True)
     assert any(d["unit"] == "平利县人民政府" and d["cues"]["unit"] == "reports.csv" for d in live_server[1].reports())
 
@@ -271,3 +271,47 @@ def test_a_comparison_shows_values_as_written_ranked_and_above_the_fold(browser,
     box = table.bounding_box()
     assert box is not None and box["y"] < 768, box  # under the answer, visible without scrolling
     page.close()
+
+
+ENGLISH_ALLOWED = {"Excel", "CSV", "API", "PDF", "OCR", "Word", "OFD", "which", "units", "trained"}
+"""Words a Chinese page may show: format names, and the English example question (kept on purpose)."""
+
+
+def _settled_text(page) -> str:  # type: ignore[no-untyped-def]
+    """The page's text once no event is running (Gradio's timers and progress bars come and go)."""
+    page.wait_for_function("() => !document.querySelector('.progress-text, .eta-bar, .generating, .progress-bar')")
+    return str(page.locator("body").inner_text())
+
+
+def _english_words(text: str) -> list[str]:
+    words = re.findall(r"(?<![0-9A-Za-z_.])[A-Za-z]{3,}(?![0-9A-Za-z_])", text)
+    return [w for w in words if w not in ENGLISH_ALLOWED and not re.fullmatch(r"[0-9a-f]+", w)]  # hex: doc ids
+
+
+def test_every_tab_speaks_chinese(browser, live_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 28: at zh-CN, no English word on any tab — Gradio's own labels, cue names, warnings, the
+    upload's status (an unreadable file and a report with no unit among them)."""
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    page.goto(live_server[0] + "/", wait_until="load")
+    page.locator("#question textarea").wait_for(timeout=60_000)
+    ask(page, "哪些单位主动公开了政府信息?")
+    page.locator("#sources-panel .source-card").first.wait_for(timeout=60_000)
+    found = {"问答": _english_words(_settled_text(page))}
+    page.get_by_role("tab", name="报告", exact=True).click()
+    broken = tmp_path / "坏.pdf"
+    broken.write_bytes(b"%PDF-1.4 not really")
+    nameless = write_report(tmp_path, "页面3.txt", "2024年,我局坚持依法行政,全年办理行政复议案件12件。")
+    page.locator("#upload input[type=file]").set_input_files([str(broken), str(nameless)])
+    page.locator("#add-reports").click()
+    page.get_by_text("未能使用 坏.pdf").wait_for(timeout=120_000)
+    found["报告"] = _english_words(_settled_text(page))
+    page.get_by_role("tab", name="指标台账").click()
+    page.locator("#ledger-indicator textarea").fill("主动公开")
+    page.locator("#ledger-show").click()
+    page.locator("#ledger-status").get_by_text("个数字").wait_for(timeout=30_000)
+    found["指标台账"] = _english_words(_settled_text(page))
+    page.get_by_role("tab", name="报告完整性").click()
+    page.locator("#outline-summary").get_by_text("份报告").wait_for(timeout=30_000)
+    found["报告完整性"] = _english_words(_settled_text(page))
+    page.close()
+    assert all(not words for words in found.values()), found
