@@ -86,6 +86,20 @@ def _kinds(service: Service) -> list[str]:
     return [ALL_KINDS, *[k for k in KINDS if k in present]]
 
 
+def _keep(history: list[Any], kept: dict[str, Any] | None, request: gr.Request) -> dict[str, Any]:
+    """The browser's conversations with this account's replaced (no login: one conversation)."""
+    return {**(kept if isinstance(kept, dict) else {}), request.username or "": history}
+
+
+def _cleared(kept: dict[str, Any] | None, request: gr.Request) -> tuple[list[Any], dict[str, Any], str]:
+    return [], _keep([], kept, request), ""
+
+
+def _restore(kept: dict[str, Any] | None, request: gr.Request) -> list[Any]:
+    history = (kept if isinstance(kept, dict) else {}).get(request.username or "", [])
+    return history if isinstance(history, list) else []
+
+
 def inside_uploads(path: str) -> str | None:
     """The real path (symlinks followed) of a regular file inside Gradio's upload folder, else None
     (also for what is no path at all: a NUL byte, a name too long)."""
@@ -135,7 +149,8 @@ def build_app(service: Service) -> gr.Blocks:
             "“哪些单位”类问题会检索全部报告，并列出未提及的单位。[接口文档](/api/docs)"
         )
         last_question = gr.State("")
-        saved = gr.BrowserState([], storage_key="rag-conversation")  # the conversation survives a reload
+        # the conversation survives a reload: in this browser's storage, one per account logged in here
+        saved = gr.BrowserState({}, storage_key="rag-conversations")
         with gr.Tab("问答"), gr.Row():
             with gr.Column(scale=3):
                 with gr.Row():
@@ -316,15 +331,15 @@ def build_app(service: Service) -> gr.Blocks:
             api_visibility="undocumented",
         )
         for asked in (send.click, message.submit):
-            asked(respond, inputs, outputs).then(lambda h: h, [chat], [saved])
+            asked(respond, inputs, outputs).then(_keep, [chat, saved], [saved])
 
         def show_original(value: str | None) -> tuple[Any, ...]:
             path = originals.original_file(service, value or "")
             return originals.original_html(service, value or ""), gr.update(value=path, visible=path is not None)
 
         pick.change(show_original, [pick], [original, original_file]).then(None, js=originals.SCROLL)
-        clear.click(lambda: ([], [], ""), [], [chat, saved, last_question])
-        demo.load(lambda kept: kept or [], [saved], [chat])
+        clear.click(_cleared, [saved], [chat, saved, last_question])
+        demo.load(_restore, [saved], [chat])
 
         def remove(doc_id: str | None) -> tuple[Any, ...]:
             status, changed = manage.removed(service, doc_id)

@@ -12,7 +12,6 @@ import base64
 import contextlib
 import json
 import os
-import secrets
 import tempfile
 import threading
 import time
@@ -29,6 +28,8 @@ from rag.api import MAX_UPLOAD_FILES, BodyLimit, client_of, create_api, header, 
 from rag.generate import settings_from_env
 from rag.ingest import SUPPORTED
 from rag.service import MAX_UPLOAD_BYTES, Service
+from ui.accounts import Accounts
+from ui.accounts import from_env as accounts_from_env
 from ui.app import build_app, discard_uploads, inside_uploads
 from ui.render import CSS
 
@@ -38,10 +39,10 @@ UPLOAD_AGE = 3600
 """Seconds an uploaded file may wait for "加入索引" before it is deleted (while running, and on start)."""
 
 
-def login_from_env() -> tuple[str, str] | None:
-    """RAG_UI_USER and RAG_UI_PASSWORD turn on a login for the UI and the API (for exposed servers)."""
-    user, password = os.environ.get("RAG_UI_USER", ""), os.environ.get("RAG_UI_PASSWORD", "")
-    return (user, password) if user and password else None
+def login_from_env() -> Accounts | None:
+    """RAG_UI_USERS (a users file, ui.accounts) and/or RAG_UI_USER + RAG_UI_PASSWORD turn on a login
+    for the UI and the API (for exposed servers)."""
+    return accounts_from_env()
 
 
 def hosts_from_env() -> list[str]:
@@ -140,9 +141,8 @@ class BasicLogin:
     """HTTP Basic login for /api/* when RAG_UI_USER/RAG_UI_PASSWORD are set; failures count in the
     shared Throttle, so guessing costs a minute (and more) after five tries."""
 
-    def __init__(self, app: ASGIApp, auth: tuple[str, str], throttle: Throttle) -> None:
-        self.app, self.throttle = app, throttle
-        self.expected = ("Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()).encode()
+    def __init__(self, app: ASGIApp, auth: Accounts, throttle: Throttle) -> None:
+        self.app, self.throttle, self.accounts = app, throttle, auth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/api/"):
@@ -153,14 +153,25 @@ class BasicLogin:
         if wait:
             await refuse(scope, send, *too_many(wait))
             return
-        given = (header(scope, b"authorization") or [""])[0].encode("latin-1")
-        if secrets.compare_digest(given, self.expected):
+        given = (header(scope, b"authorization") or [""])[0]
+        if self._valid(given):
             self.throttle.passed(client)
             await self.app(scope, receive, send)
             return
         if given:
             self.throttle.failed(client)
         await refuse(scope, send, 401, "login required", {"WWW-Authenticate": "Basic"})
+
+    def _valid(self, given: str) -> bool:
+        """An HTTP Basic header naming an account and its password."""
+        scheme, _, token = given.partition(" ")
+        if scheme.lower() != "basic" or not token:
+            return False
+        try:
+            name, _, password = base64.b64decode(token, validate=True).decode("utf-8").partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return False
+        return self.accounts.check(name, password)
 
 
 class LoginThrottle:
@@ -341,19 +352,20 @@ def sweep_uploads(folder: Path, age: float = UPLOAD_AGE) -> int:
     return deleted
 
 
-def create_app(service: Service, *, auth: tuple[str, str] | None = None, host: str = "127.0.0.1") -> FastAPI:
+def create_app(service: Service, *, auth: Accounts | tuple[str, str] | None = None, host: str = "127.0.0.1") -> FastAPI:
     import gradio as gr
     from gradio.utils import get_upload_folder
 
     sweep_uploads(Path(get_upload_folder()))
     app = create_api(service)  # /api/* first: routes added after mounting "/" would be shadowed
     blocks = build_app(service)
+    accounts = Accounts(plain=auth) if isinstance(auth, tuple) else auth
     blocks.queue(default_concurrency_limit=8)  # plain-def handlers run in a thread pool, eight at a time
     mounted: FastAPI = gr.mount_gradio_app(
         app,
         blocks,
         path="/",
-        auth=auth,
+        auth=accounts.check if accounts is not None else None,
         css=CSS,
         theme=gr.themes.Default(),
         max_file_size=MAX_UPLOAD_BYTES,
@@ -365,9 +377,9 @@ def create_app(service: Service, *, auth: tuple[str, str] | None = None, host: s
     # which a mounted app never does: say it has, so its own check stands behind GradioGuard's
     blocks.has_launched = True
     mounted.add_middleware(GradioGuard, received=blocks.upload_file_set)
-    if auth is not None:
+    if accounts is not None:
         throttle = Throttle()
-        mounted.add_middleware(BasicLogin, auth=auth, throttle=throttle)
+        mounted.add_middleware(BasicLogin, auth=accounts, throttle=throttle)
         mounted.add_middleware(LoginThrottle, throttle=throttle)
     mounted.add_middleware(BodyLimit)
     mounted.add_middleware(SameOrigin, hosts=[host, *hosts_from_env()])
