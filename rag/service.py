@@ -35,6 +35,7 @@ from rag.ingest import (
     read_corrections,
     write_corrections,
 )
+from rag.ingest.bundles import unpack
 from rag.records import Answer, Chunk
 from rag.retrieve import Retriever
 from rag.store import DocEntry, report_rows
@@ -64,10 +65,12 @@ class UploadOutcome:
 
 
 def safe_name(name: str) -> str:
-    """The file's base name with anything unsafe replaced; never a path, never hidden."""
+    """The file's base name with anything unsafe replaced; never a path, never hidden. Single spaces
+    stay (下载 (3).txt is what the user saved and sees, and what every API then accepts)."""
     base = re.split(r"[\\/]", name)[-1]
-    base = re.sub(r"[^\w.\-\u3400-\u9fff（）()]+", "_", base).lstrip(".")
-    return base[-120:] or "upload"
+    base = re.sub(r"[^\w.\-\u3400-\u9fff（）() ]+", "_", base)
+    base = re.sub(r" {2,}", " ", base).strip(" ").lstrip(".")
+    return base[-120:].strip(" ") or "upload"
 
 
 def _free_name(name: str, taken: set[str], ids: set[str]) -> str:
@@ -296,7 +299,7 @@ class Service:
             staging.mkdir(parents=True, exist_ok=True)
             taken = {d.source for d in self.retriever.documents}
             reused: list[tuple[str, str]] = []
-            for original, path in files:
+            for original, path in self._unzipped(files, staging, skipped):
                 name = safe_name(original)
                 if Path(name).suffix.lower() not in SUPPORTED:
                     skipped.append((original, f"unsupported file type (use {' '.join(SUPPORTED)})"))
@@ -333,6 +336,22 @@ class Service:
             return UploadOutcome(tuple(indexed), tuple(skipped), tuple(warnings), tuple(reused))
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+    def _unzipped(
+        self, files: Sequence[tuple[str, Path]], staging: Path, skipped: list[tuple[str, str]]
+    ) -> list[tuple[str, Path]]:
+        """The uploads with each .zip replaced by the reports in it (a reviewer's folder, zipped)."""
+        out: list[tuple[str, Path]] = []
+        for k, (original, path) in enumerate(files):
+            if Path(original).suffix.lower() != ".zip":
+                out.append((original, path))
+                continue
+            inner, bad = unpack(
+                path, safe_name(original), staging / f".zip-{k}", max_member_bytes=self.max_upload_bytes
+            )
+            out += [(shown.split(" › ", 1)[-1], p) for shown, p in inner]
+            skipped += bad
+        return out
 
     def _index_upload(
         self, dest: Path, source: str, progress: Progress | None = None

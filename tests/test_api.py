@@ -146,7 +146,10 @@ class TestService:
         [
             ("../../etc/passwd.txt", "passwd.txt"),
             ("..\\x\\.hidden.md", "hidden.md"),
-            ("报告 2025.pdf", "报告_2025.pdf"),
+            ("报告 2025.pdf", "报告 2025.pdf"),  # the name as saved (issue 28)
+            ("下载 (3).txt", "下载 (3).txt"),
+            ("  a\tb  \n.txt", "a_b _.txt"),
+            (" .hidden .txt", "hidden .txt"),
         ],
     )
     def test_upload_names_cannot_leave_the_staging_folder(self, name: str, safe: str) -> None:

@@ -199,7 +199,12 @@ def build_app(service: Service) -> gr.Blocks:
             )
             empty = pd.DataFrame(columns=REPORT_COLUMNS)
             reports = gr.Dataframe(empty, interactive=False, elem_id="reports", wrap=True, datatype=REPORT_TYPES)
-            files = gr.File(file_count="multiple", file_types=list(SUPPORTED), label="上传报告", elem_id="upload")
+            files = gr.File(
+                file_count="multiple",
+                file_types=[*SUPPORTED, ".zip"],
+                label="上传报告（可多选；一个文件夹请先压缩为 .zip）",
+                elem_id="upload",
+            )
             add = gr.Button("加入索引", elem_id="add-reports")
             status = gr.Markdown(elem_id="upload-status", latex_delimiters=[])
             with gr.Group():

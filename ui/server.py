@@ -318,10 +318,10 @@ class GradioGuard:
                 paths = [str(p) for p in json.loads(b"".join(m.get("body", b"") for m in messages))]
             except (ValueError, TypeError):
                 paths = []
-            odd = [Path(p).name for p in paths if Path(p).suffix.lower() not in SUPPORTED]
+            odd = [Path(p).name for p in paths if Path(p).suffix.lower() not in (*SUPPORTED, ".zip")]
             if odd or len(paths) > MAX_UPLOAD_FILES:
                 discard_uploads(paths, self.received)
-                why = f"不支持的文件类型 {odd[0]}（可上传 {' '.join(SUPPORTED)}）" if odd else "文件过多"
+                why = f"不支持的文件类型 {odd[0]}（可上传 {' '.join(SUPPORTED)} .zip）" if odd else "文件过多"
                 await refuse(scope, send, 415 if odd else 413, f"files: {why}")
                 return
         for message in messages:

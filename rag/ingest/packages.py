@@ -45,7 +45,7 @@ SAFE_XML = {"resolve_entities": False, "no_network": True, "huge_tree": False, "
 class Archive:
     """A .docx/.ofd zip whose members are read with every inflated byte counted against MAX_UNZIPPED_BYTES."""
 
-    def __init__(self, data: bytes, name: str, kind: str, required: str, hint: str = "") -> None:
+    def __init__(self, data: bytes, name: str, kind: str, required: str | None, hint: str = "") -> None:
         self.name, self.kind, self.hint = name, kind, hint
         self.inflated = 0
         entries = data.count(b"PK\x01\x02")  # each directory entry starts so: an upper bound on what zipfile makes
@@ -56,7 +56,7 @@ class Archive:
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
             raise self.error("not a zip file") from exc
         self.members = {info.filename: info for info in self.zip.infolist()}
-        if required not in self.members:
+        if required is not None and required not in self.members:
             raise self.error(f"no {required} inside")
         declared = sum(info.file_size for info in self.members.values())
         if declared > MAX_UNZIPPED_BYTES:  # the honest bomb, refused before anything is inflated
