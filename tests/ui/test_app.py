@@ -315,3 +315,87 @@ def test_every_tab_speaks_chinese(browser, live_server, tmp_path: Path) -> None:
     found["报告完整性"] = _english_words(_settled_text(page))
     page.close()
     assert all(not words for words in found.values()), found
+
+
+def test_a_reviewers_afternoon(browser, index_copy: Path, e5, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 28, end to end at 1366×768 in zh-CN: real reports uploaded (a .zip among them), one
+    corrected, a which-units question asked, its cited original opened, the list exported, a report
+    deleted, and a second tab reloaded that sees all of it. Screenshots go to a temporary folder."""
+    import io
+    import zipfile
+
+    import openpyxl
+
+    from rag.service import Service
+    from tests.conftest import serving
+
+    real = ROOT / "tests" / "data" / "real"
+    loose = [
+        real / "fazhi-web" / "紫金县司法局2025年法治政府建设年度报告.txt",
+        real / "xxgk-web" / "Content-2793487.txt",
+    ]
+    bundle = tmp_path / "街道乡镇报告.zip"
+    with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in ("留下街道2022年度法治政府建设工作报告.txt", "永安市小陶镇人民政府2024年法治政府建设情况报告.txt"):
+            z.write(real / "fazhi-web" / f, f"报告/{f}")
+    shots = tmp_path / "screens"
+    shots.mkdir()
+    with serving(Service(index_copy, encoder=e5)) as url:
+        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", accept_downloads=True)
+        page = context.new_page()
+        page.goto(url + "/", wait_until="load")
+        page.locator("#question textarea").wait_for(timeout=60_000)
+        page.get_by_role("tab", name="报告", exact=True).click()
+        page.locator("#upload input[type=file]").set_input_files([*(str(f) for f in loose), str(bundle)])
+        page.locator("#add-reports").click()
+        page.get_by_text("已加入索引 4 份").wait_for(timeout=300_000)
+        page.screenshot(path=str(shots / "1-uploaded.png"), full_page=True)
+        table = page.locator("#reports").inner_text()
+        assert all(u in table for u in ("紫金县司法局", "留下街道", "永安市小陶镇人民政府"))
+        assert table.index("Content-2793487") < table.index("紫金县司法局")  # the one to check comes first
+
+        page.locator("#fix-report input").click()
+        page.get_by_role("option", name=re.compile("Content-2793487")).first.click()
+        page.locator("#fix-unit input, #fix-unit textarea").first.fill("平利县人民政府")
+        page.locator("#save-fix").click()
+        page.get_by_text("已更正").wait_for(timeout=120_000)
+
+        page.get_by_role("tab", name="问答", exact=True).click()
+        ask(page, "哪些单位开展了法治宣传?")
+        page.locator("#sources-panel .source-card").first.wait_for(timeout=60_000)
+        page.locator("#original-pick input").click()
+        page.get_by_role("option").first.click()
+        page.locator("#original mark#hit").wait_for(timeout=30_000)
+        page.screenshot(path=str(shots / "2-original.png"))
+        with page.expect_download(timeout=60_000) as got:
+            page.locator("#export-answer-xlsx").click()
+        sheet = openpyxl.load_workbook(io.BytesIO(Path(got.value.path()).read_bytes())).active
+        rows = list(sheet.iter_rows(values_only=True))
+        assert rows[0][0] == "结论" and {r[0] for r in rows[1:]} <= {"符合条件", "可能相关，请核对", "未提及"}
+        assert any(r[0] == "符合条件" and r[4] for r in rows[1:])
+
+        page.get_by_role("tab", name="报告", exact=True).click()
+        page.locator("#remove-report input").click()
+        page.get_by_role("option", name=re.compile("留下街道")).first.click()
+        page.locator("#remove-ask").click()
+        page.locator("#remove-confirm").click()
+        page.get_by_text("已删除：留下街道").wait_for(timeout=120_000)
+        page.screenshot(path=str(shots / "3-deleted.png"), full_page=True)
+
+        second = context.new_page()
+        second.goto(url + "/", wait_until="load")
+        second.locator("#question textarea").wait_for(timeout=60_000)
+        second.get_by_text("哪些单位开展了法治宣传?").first.wait_for(timeout=30_000)  # the conversation kept
+        second.get_by_role("tab", name="报告", exact=True).click()
+        reports = second.locator("#reports")
+        reports.get_by_text("平利县人民政府").first.wait_for(timeout=30_000)
+        assert "留下街道" not in reports.inner_text() and "紫金县司法局" in reports.inner_text()
+        second.screenshot(path=str(shots / "4-second-tab.png"), full_page=True)
+        context.close()
+    assert sorted(p.name for p in shots.iterdir()) == [
+        "1-uploaded.png",
+        "2-original.png",
+        "3-deleted.png",
+        "4-second-tab.png",
+    ]
+    assert all(p.stat().st_size > 20_000 for p in shots.iterdir())  # pages drawn, not blank
