@@ -208,3 +208,27 @@ def test_the_reports_tab_puts_uncertain_reports_first(tmp_path: Path, e5: object
     frame = _reports_frame(service)
     assert list(frame["单位"]) == ["页面", "紫金县司法局"]
     assert list(frame["待核对"]) == ["单位", ""]
+
+
+def test_the_divisions_table_is_cached_for_the_next_process_and_a_writable_cache_is_not_read(tmp_path: Path) -> None:
+    """Issue 29: the 704,000-line table is parsed once; the cache is this user's, mode 0600, and one
+    that others could write is ignored (then parsed again)."""
+    import os
+
+    from rag.ingest import places
+
+    data = places._data_file()
+    assert data is not None
+    cache = places._cache_file(data)
+    places.gazetteer.cache_clear()
+    first = places.gazetteer()
+    assert first is not None and cache.exists() and cache.stat().st_mode & 0o777 == 0o600
+    assert places._cached(cache) is not None
+    cache.chmod(0o666)
+    assert places._cached(cache) is None  # writable by others: not read
+    cache.chmod(0o600)
+    places.gazetteer.cache_clear()
+    again = places.gazetteer()
+    assert again is not None and len(again.nodes) == len(first.nodes) == 46680
+    assert again.locate("利辛县望疃镇") == first.locate("利辛县望疃镇")
+    assert os.getuid() == cache.stat().st_uid

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from rag.segmentation import Segmenter
+from tests.conftest import ROOT
 
 SEG = Segmenter()
 
@@ -19,3 +20,23 @@ class TestUserDictionary:
 
     def test_full_width_digits_match_ascii(self) -> None:
         assert "3576" in SEG.tokens("主动公开政府信息３５７６条")
+
+
+def test_the_word_tag_table_is_read_once_per_process() -> None:
+    """Issue 29: importing jieba.posseg reads its 350,000-line tag table; our tokenizer reuses it
+    instead of reading it again (0.6 s of every cold `rag ask`)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import jieba.posseg as p\n"
+        "calls = []\n"
+        "real = p.POSTokenizer.load_word_tag\n"
+        "p.POSTokenizer.load_word_tag = lambda self, f: (calls.append(1), real(self, f))[1]\n"
+        "from rag.segmentation import Segmenter\n"
+        "s = Segmenter()\n"
+        "s.tagged('哪些单位开展了领导干部述法?'); s.tagged('法律明白人')\n"
+        "print(len(calls), s.tagged('法律明白人'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.startswith("0 [('法律明白人', 'n')]"), out.stdout + out.stderr

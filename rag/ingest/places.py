@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import marshal
+import os
 import re
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
@@ -235,10 +238,50 @@ def _data_file() -> Path | None:
 
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer | None:
-    """The divisions table, parsed once per process (≈ 0.3 s); None when jionlp is not installed."""
+    """The divisions table, parsed once per process; None when jionlp is not installed. Parsing the
+    704,000 lines takes ≈ 0.25 s, so the 46,680 kept are cached for the next process (0.02 s)."""
     path = _data_file()
     if path is None:
         return None
+    cache = _cache_file(path)
+    rows = _cached(cache)
+    if rows is None:
+        rows = [(n.name, n.short, n.depth, n.parent) for n in _parse(path)]
+        _save(cache, rows)
+    return Gazetteer([Node(*row) for row in rows])
+
+
+def _cache_file(data: Path) -> Path:
+    st = data.stat()
+    return Path(tempfile.gettempdir()) / f"rag-places-{os.getuid()}-{st.st_size}-{int(st.st_mtime)}.marshal"
+
+
+def _cached(cache: Path) -> list[tuple[str, str, int, int]] | None:
+    """The cached rows, only from a file this user owns that no one else may write (marshal runs no
+    code, but a file another user wrote is not read at all); None when absent or unreadable."""
+    try:
+        with cache.open("rb") as fh:
+            st = os.fstat(fh.fileno())
+            if st.st_uid != os.getuid() or st.st_mode & 0o022:
+                return None
+            rows = marshal.load(fh)
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    return rows if isinstance(rows, list) and rows and len(rows[0]) == 4 else None
+
+
+def _save(cache: Path, rows: list[tuple[str, str, int, int]]) -> None:
+    tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            marshal.dump(rows, fh)
+        tmp.replace(cache)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # no cache: the next process parses again
+
+
+def _parse(path: Path) -> list[Node]:
     nodes: list[Node] = []
     stack: list[int] = []
     with zipfile.ZipFile(path) as zf:
@@ -257,7 +300,7 @@ def gazetteer() -> Gazetteer | None:
                 parent = stack[-1] if stack else -1
                 nodes.append(Node(name, short, depth, parent))
                 stack.append(len(nodes) - 1)
-    return Gazetteer(nodes)
+    return nodes
 
 
 DEPARTMENT = re.compile(r"(局|分局|委员会|管委会|中心|办公室|所|院|站|队|厅|委|办)$")
