@@ -48,3 +48,29 @@ def test_a_zip_that_inflates_past_the_limit_or_is_no_zip_is_one_line(tmp_path: P
     found, skipped = unpack(fake, "f.zip", tmp_path / "out2", max_member_bytes=1024)
     assert found == [] and skipped == [("f.zip", "not a readable zip (not a zip file)")]
     assert not any((tmp_path / "out").glob("*"))  # nothing of a refused member is left
+
+
+def test_an_upload_shows_each_files_state_and_an_estimate() -> None:
+    from ui.manage import Watch, watched
+
+    watch = Watch(3)
+    watch.heard("file 1/3 甲.txt: reading reports", 0, 1)
+    assert "| 甲.txt | 读取报告 |" in watch.table() and "另有 2 个文件排队" in watch.table()
+    watch.heard("file 2/3 乙.txt: embedding passages", 4, 10)
+    table = watch.table()
+    assert "| 甲.txt | 完成 |" in table and "| 乙.txt | 生成向量 4/10 |" in table and "预计还需约" in table
+    steps = list(watched(lambda told: (told("file 1/1 丙.txt: reading reports", 0, 1), 42)[1], 1))
+    assert steps[-1] == ("", 42)
+
+
+def test_an_error_in_the_upload_reaches_the_page_handler() -> None:
+    import pytest
+
+    from rag.errors import InputError
+    from ui.manage import watched
+
+    def fails(told: object) -> None:
+        raise InputError("--index: index is being built")
+
+    with pytest.raises(InputError, match="being built"):
+        list(watched(fails, 1))

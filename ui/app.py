@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -275,18 +275,21 @@ def build_app(service: Service) -> gr.Blocks:
             panel = sources_html(service, answer)
             return history, panel, table_update, chart_update, question, "", xlsx, csv_file, picks
 
-        def upload(paths: list[str] | None, progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
+        def upload(paths: list[str] | None) -> Iterator[tuple[Any, ...]]:
             if not paths:
-                return "请先选择文件。", *(gr.update() for _ in range(7))
-
-            def shown(stage: str, done: int, total: int) -> None:
-                progress((done, total), desc=chinese.stage(stage))
-
+                yield "请先选择文件。", *(gr.update() for _ in range(7))
+                return
             accepted, refused = received_uploads(paths, demo.upload_file_set)
-            try:
-                outcome = service.add_uploads(accepted, progress=shown)
+            outcome = None
+            try:  # each file's state, and an estimate, while the upload runs
+                for table, outcome in manage.watched(
+                    lambda told: service.add_uploads(accepted, progress=told), len(accepted)
+                ):
+                    if outcome is None:
+                        yield table, *(gr.update() for _ in range(7))
             finally:
                 discard_uploads(paths, demo.upload_file_set)
+            assert outcome is not None
             indexed = "、".join(md_text(n) for n in outcome.indexed)
             lines = [f"已加入索引 {len(outcome.indexed)} 份：{indexed}"] if outcome.indexed else []
             lines += [f"- 未能使用 {md_text(name)}：不是通过本页上传的文件" for name in refused]
@@ -296,7 +299,7 @@ def build_app(service: Service) -> gr.Blocks:
                 f"- 请核对 {md_text(Path(src).name)}：{md_text(chinese.warning(w))}" for src, w in outcome.warnings
             ]
             new_units, new_years = _choices(service)
-            return (
+            yield (
                 "\n".join(lines) or "没有可用的文件。",
                 _reports_frame(service),
                 gr.update(choices=new_units),

@@ -1,15 +1,23 @@
-"""Reports managed in the browser: removal with a confirmation (issue 28). The report is picked from
-the index's own list (doc ids, never a path) and removed by rag.service, under the index's write lock."""
+"""Reports managed in the browser (issue 28): removal with a confirmation, and each uploaded file's
+state while an upload runs. The report to remove is picked from the index's own list (doc ids, never a
+path) and removed by rag.service, under the index's write lock."""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import gradio as gr
 
 from rag.errors import RagError
 from rag.service import Service
+from ui import chinese
 from ui.review import choice, md_text, said
+
+T = TypeVar("T")
 
 
 def removal_controls() -> tuple[gr.Dropdown, gr.Button, gr.Button, gr.Markdown]:
@@ -45,3 +53,68 @@ def removed(service: Service, doc_id: str | None) -> tuple[str, bool]:
     except RagError as exc:
         return said(exc), False
     return "已删除：" + "、".join(md_text(f"{r['unit']}") for r in done), True
+
+
+FILE_STAGE = re.compile(r"^file (\d+)/(\d+) (.+?): (.*)$")
+"""How rag.service names one upload's stage: "file 2/5 名称: embedding passages"."""
+
+
+class Watch:
+    """Each uploaded file's state as the service reports it, and an overall estimate, as a Markdown
+    table the page shows while the upload runs (a file is 排队 until its stage is heard, 完成 after)."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.started = total, time.monotonic()
+        self.states: dict[str, str] = {}
+        self.order: list[str] = []
+        self.lock = threading.Lock()
+
+    def heard(self, stage: str, done: int, of: int) -> None:
+        m = FILE_STAGE.match(stage)
+        if m is None:
+            return
+        name, what = m.group(3), m.group(4)
+        with self.lock:
+            if name not in self.states:  # files are indexed one at a time: the ones before are done
+                for earlier in self.order:
+                    self.states[earlier] = "完成"
+                self.order.append(name)
+            self.states[name] = chinese.stage(what) + (f" {done}/{of}" if of > 1 else "")
+            self.total = max(self.total, int(m.group(2)))
+
+    def table(self) -> str:
+        with self.lock:
+            rows = [(name, self.states[name]) for name in self.order]
+        started = len(rows)
+        lines = ["| 文件 | 状态 |", "|---|---|", *(f"| {md_text(n)} | {s} |" for n, s in rows)]
+        if self.total > started:
+            lines.append(f"| （另有 {self.total - started} 个文件排队） | 排队 |")
+        elapsed = time.monotonic() - self.started
+        if started > 1:  # the files before the current one took this long each
+            left = (elapsed / (started - 1)) * (self.total - started + 1)
+            lines.append(f"\n已用 {elapsed:.0f} 秒，预计还需约 {max(1, round(left))} 秒")
+        else:
+            lines.append(f"\n已用 {elapsed:.0f} 秒")
+        return "\n".join(lines)
+
+
+def watched(run: Callable[[Callable[[str, int, int], None]], T], total: int) -> Iterator[tuple[str, T | None]]:
+    """(status table, None) twice a second while `run(progress)` works in a thread, then ("", result);
+    an exception of `run` is raised here, as if it had run in the caller."""
+    watch = Watch(total)
+    done: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            done["result"] = run(watch.heard)
+        except BaseException as exc:  # handed to the caller below
+            done["error"] = exc
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    while thread.is_alive():
+        yield watch.table(), None
+        thread.join(0.5)
+    if "error" in done:
+        raise done["error"]
+    yield "", done["result"]
