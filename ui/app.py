@@ -176,6 +176,8 @@ def build_app(service: Service) -> gr.Blocks:
                         "导出 Excel", visible=False, elem_id="export-answer-xlsx", size="sm"
                     )
                     export_csv = gr.DownloadButton("导出 CSV", visible=False, elem_id="export-answer-csv", size="sm")
+                    copy = gr.Button("复制回答（含来源）", visible=False, elem_id="copy-answer", size="sm")
+                plain = gr.Textbox(visible=False, elem_id="answer-plain")  # what 复制 puts on the clipboard
                 # a comparison's table and chart right under the answer (1366×768: above the fold)
                 table = gr.Dataframe(
                     visible=False,
@@ -239,7 +241,7 @@ def build_app(service: Service) -> gr.Blocks:
             history = list(history or [])
             text = (text or "").strip()
             if not text:
-                return history, *(gr.update() for _ in range(3)), previous, "", *(gr.update() for _ in range(3))
+                return history, *(gr.update() for _ in range(3)), previous, "", *(gr.update() for _ in range(5))
             question = service.follow_up(previous, text)
             history.append({"role": "user", "content": md_text(text)})
             try:
@@ -252,7 +254,8 @@ def build_app(service: Service) -> gr.Blocks:
             except RagError as exc:
                 history.append({"role": "assistant", "content": said(exc)})
                 hidden = gr.update(visible=False)
-                return history, sources_html(service, None), hidden, hidden, previous, "", hidden, hidden, gr.update()
+                panel = sources_html(service, None)
+                return history, panel, hidden, hidden, previous, "", hidden, hidden, gr.update(), hidden, ""
             aid = f"a{len(history)}"  # this answer's own anchors: [n] jumps to its sources, not a later answer's
             shown = originals.linked(answer_markdown(answer, text), aid) + "\n\n" + originals.sources_block(answer, aid)
             history.append({"role": "assistant", "content": shown})
@@ -273,7 +276,9 @@ def build_app(service: Service) -> gr.Blocks:
                 xlsx = csv_file = gr.update(visible=False)
             picks = gr.update(choices=originals.choices(answer), value=None)
             panel = sources_html(service, answer)
-            return history, panel, table_update, chart_update, question, "", xlsx, csv_file, picks
+            copying = gr.update(visible=bool(answer.citations))
+            text_out = originals.plain_text(answer)
+            return history, panel, table_update, chart_update, question, "", xlsx, csv_file, picks, copying, text_out
 
         def upload(paths: list[str] | None) -> Iterator[tuple[Any, ...]]:
             if not paths:
@@ -330,7 +335,8 @@ def build_app(service: Service) -> gr.Blocks:
             return message, _reports_frame(service), *lists, *scope, gr.update(choices=_sources(service))
 
         inputs = [message, chat, unit_box, year_box, kind_box, last_question]
-        outputs = [chat, sources, table, chart, last_question, message, export_xlsx, export_csv, pick]
+        outputs = [chat, sources, table, chart, last_question, message, export_xlsx, export_csv, pick, copy, plain]
+        copy.click(None, [plain], [], js=originals.COPY)
         demo.load(
             fill,
             [],

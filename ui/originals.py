@@ -26,6 +26,21 @@ SCROLL = (
 """Run after the original is shown: the cited sentence in view (Gradio's HTML runs no scripts itself)."""
 
 
+COPY = "(text) => { navigator.clipboard.writeText(text); }"
+"""复制回答（含来源）: the answer's plain text with its sources, onto the clipboard (never HTML)."""
+
+
+def plain_text(answer: Answer) -> str:
+    """The answer as a reviewer pastes it into a document: its text, then each source with unit, year,
+    section, file and the quoted sentence."""
+    lines = [answer.text, "", "来源："] if answer.citations else [answer.text]
+    for c in answer.citations:
+        ch = c.chunk
+        where = f"{ch.unit} · {ch.year or '?'} · {ch.section_path} · {Path(ch.source).name}"
+        lines.append(f"[{c.n}] {where}：“{c.quote}”")
+    return "\n".join(lines)
+
+
 def linked(markdown: str, aid: str) -> str:
     """`[n]` in an answer's Markdown as a link to that answer's own source n."""
     return CITE.sub(lambda m: f'<a href="#{aid}-s{m.group(1)}">[{m.group(1)}]</a>', markdown)

@@ -399,3 +399,19 @@ def test_a_reviewers_afternoon(browser, index_copy: Path, e5, tmp_path: Path) ->
         "4-second-tab.png",
     ]
     assert all(p.stat().st_size > 20_000 for p in shots.iterdir())  # pages drawn, not blank
+
+
+def test_copying_an_answer_copies_its_text_with_its_sources_not_html(browser, live_server) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server[0])
+    page = context.new_page()
+    page.goto(live_server[0] + "/", wait_until="load")
+    page.locator("#question textarea").wait_for(timeout=60_000)
+    ask(page, "霞山区2025年主动公开了多少条政府信息?")
+    page.locator("#copy-answer").wait_for(state="visible", timeout=60_000)
+    page.locator("#copy-answer").click()
+    page.wait_for_function("async () => (await navigator.clipboard.readText()).includes('来源：')", timeout=10_000)
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert "3522" in copied and "[1] 霞山区人民政府办公室 · 2025" in copied and "“" in copied
+    assert "<" not in copied  # text, not the page's HTML
+    context.close()
