@@ -220,7 +220,7 @@ def build_app(service: Service) -> gr.Blocks:
                     fix_kind = choice([KEEP, *KINDS], value=KEEP, label="类型", elem_id="fix-kind")
                 save = gr.Button("保存更正", elem_id="save-fix")
                 fix_status = gr.Markdown(elem_id="fix-status", latex_delimiters=[])
-            remove_pick, remove_ask, remove_confirm, remove_status = manage.removal_controls()
+            remove_pick, remove_ask, remove_confirm, replace, remove_status = manage.removal_controls()
 
         review_tabs(service, demo)
 
@@ -365,6 +365,19 @@ def build_app(service: Service) -> gr.Blocks:
         remove_ask.click(lambda d: manage.asked(service, d), [remove_pick], [remove_status, remove_confirm])
         lists = [reports, unit_box, year_box, kind_box, which, remove_pick]
         remove_confirm.click(remove, [remove_pick], [remove_status, remove_confirm, *lists])
+
+        def swap(doc_id: str | None, paths: list[str] | None) -> tuple[Any, ...]:
+            accepted, _ = received_uploads(paths or [], demo.upload_file_set)
+            try:
+                status, changed = manage.replaced(service, doc_id, accepted)
+            finally:
+                discard_uploads(paths or [], demo.upload_file_set)
+            if not changed:
+                return status, gr.update(), *(gr.update() for _ in range(6))
+            now = fill()
+            return status, gr.update(value=None), now[3], now[0], now[1], now[2], now[4], now[5]
+
+        replace.click(swap, [remove_pick, files], [remove_status, files, *lists])
         add.click(upload, [files], [status, reports, unit_box, which, files, year_box, kind_box, remove_pick])
         save.click(
             correct,

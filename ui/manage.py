@@ -8,6 +8,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import gradio as gr
@@ -20,16 +21,18 @@ from ui.review import choice, md_text, said
 T = TypeVar("T")
 
 
-def removal_controls() -> tuple[gr.Dropdown, gr.Button, gr.Button, gr.Markdown]:
-    """The picker, 删除 (which only asks), 确认删除 (shown once asked) and the status line."""
+def removal_controls() -> tuple[gr.Dropdown, gr.Button, gr.Button, gr.Button, gr.Markdown]:
+    """The picker, 删除 (which only asks), 确认删除 (shown once asked), 替换 (the file chosen for upload
+    above takes the picked report's place) and the status line."""
     with gr.Group():
-        gr.Markdown("#### 删除报告")
+        gr.Markdown("#### 删除或替换报告")
         with gr.Row():
-            pick = choice([], label="要删除的报告", elem_id="remove-report", scale=3)
+            pick = choice([], label="要删除或替换的报告", elem_id="remove-report", scale=3)
             ask = gr.Button("删除…", elem_id="remove-ask", scale=1)
             confirm = gr.Button("确认删除", variant="stop", visible=False, elem_id="remove-confirm", scale=1)
+            replace = gr.Button("用上方选择的文件替换", elem_id="replace-report", scale=1)
         status = gr.Markdown(elem_id="remove-status", latex_delimiters=[])
-    return pick, ask, confirm, status
+    return pick, ask, confirm, replace, status
 
 
 def asked(service: Service, doc_id: str | None) -> tuple[Any, Any]:
@@ -118,3 +121,24 @@ def watched(run: Callable[[Callable[[str, int, int], None]], T], total: int) -> 
     if "error" in done:
         raise done["error"]
     yield "", done["result"]
+
+
+def replaced(service: Service, doc_id: str | None, files: list[tuple[str, Path]]) -> tuple[str, bool]:
+    """(status line, whether the index changed): the one file given is indexed, then the picked report
+    removed; nothing is removed unless the new report is in."""
+    if not doc_id:
+        return "请先选择要替换的报告。", False
+    if len(files) != 1:
+        return "替换时请在上方只选择一个文件。", False
+    old = next((d for d in service.retriever.documents if d.doc_id == doc_id), None)
+    if old is None:
+        return "这份报告已不在索引中。", False
+    try:
+        outcome = service.add_uploads(files)
+    except RagError as exc:
+        return said(exc), False
+    if not outcome.indexed:
+        why = "；".join(chinese.reason(w) for _, w in outcome.skipped) or "内容与已索引的报告相同"
+        return f"未替换：新文件未能加入索引（{md_text(why)}）。", bool(outcome.reused)
+    status, _ = removed(service, doc_id)
+    return f"已替换：{md_text(old.unit)} → {md_text(outcome.indexed[0])}（{status}）", True

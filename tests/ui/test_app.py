@@ -415,3 +415,31 @@ def test_copying_an_answer_copies_its_text_with_its_sources_not_html(browser, li
     assert "3522" in copied and "[1] 霞山区人民政府办公室 · 2025" in copied and "“" in copied
     assert "<" not in copied  # text, not the page's HTML
     context.close()
+
+
+def test_a_report_is_replaced_by_a_new_file_in_one_step(browser, index_copy: Path, e5, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from rag.service import Service
+    from tests.conftest import serving
+
+    newer = SMALL_REPORT.replace("1234条", "5678条")
+    with serving(Service(index_copy, encoder=e5)) as url:
+        page = browser.new_page(locale="zh-CN", viewport={"width": 1366, "height": 768})
+        page.goto(url + "/", wait_until="load")
+        page.locator("#question textarea").wait_for(timeout=60_000)
+        page.get_by_role("tab", name="报告", exact=True).click()
+        first = write_report(tmp_path, "测试区.txt", SMALL_REPORT)
+        page.locator("#upload input[type=file]").set_input_files(str(first))
+        page.locator("#add-reports").click()
+        page.get_by_text("已加入索引 1 份").wait_for(timeout=120_000)
+        page.locator("#remove-report input").click()
+        page.get_by_role("option", name=re.compile("测试区")).first.click()
+        page.locator("#upload input[type=file]").set_input_files(str(write_report(tmp_path, "测试区新版.txt", newer)))
+        page.locator("#replace-report").click()
+        page.get_by_text("已替换：测试区人民政府办公室 → 测试区新版.txt").wait_for(timeout=120_000)
+        table = page.locator("#reports").inner_text()
+        assert "测试区新版.txt" in table and table.count("测试区人民政府办公室") == 1
+        page.get_by_role("tab", name="问答", exact=True).click()
+        ask(page, "测试区主动公开了多少条政府信息?")
+        page.get_by_text("5678条").first.wait_for(timeout=60_000)
+        assert "1234条" not in page.locator("#chat").inner_text()
+        page.close()
