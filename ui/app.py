@@ -193,6 +193,7 @@ def build_app(service: Service) -> gr.Blocks:
                 sources = gr.HTML(sources_html(service, None), elem_id="sources-panel")
                 pick = choice([], label="查看原文（选择一条来源）", elem_id="original-pick")
                 original = gr.HTML(elem_id="original")
+                page_image = gr.Image(visible=False, type="filepath", elem_id="original-page", interactive=False)
                 original_file = gr.DownloadButton("下载原文件", visible=False, elem_id="original-file", size="sm")
         with gr.Tab("报告"):
             gr.Markdown(
@@ -349,9 +350,12 @@ def build_app(service: Service) -> gr.Blocks:
 
         def show_original(value: str | None) -> tuple[Any, ...]:
             path = originals.original_file(service, value or "")
-            return originals.original_html(service, value or ""), gr.update(value=path, visible=path is not None)
+            image, number = originals.original_page(service, value or "")  # a PDF: the page it stands on
+            seen = gr.update(value=image, visible=image is not None, label=f"原文第 {number} 页" if number else None)
+            return originals.original_html(service, value or ""), gr.update(value=path, visible=path is not None), seen
 
-        pick.change(show_original, [pick], [original, original_file]).then(None, js=originals.SCROLL)
+        shown_original = [original, original_file, page_image]
+        pick.change(show_original, [pick], shown_original).then(None, js=originals.SCROLL)
         clear.click(_cleared, [saved], [chat, saved, last_question])
         demo.load(_restore, [saved], [chat])
 

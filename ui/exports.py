@@ -1,4 +1,5 @@
-"""The browser's 导出 buttons: a result's table (rag.export) written as a file Gradio hands to the browser.
+"""The browser's 导出 buttons: a result's table (rag.export) written as a file Gradio hands to the browser
+(and the page image 查看原文 shows for a PDF).
 
 Files go to one private folder of this process (created with mkdtemp, so no other user's folder is
 touched) and are deleted an hour later, on the next export; Gradio copies each into its own cache to
@@ -26,6 +27,13 @@ def _private() -> Path:
         if _folder is None or not _folder.is_dir():
             _folder = Path(tempfile.mkdtemp(prefix="rag-exports-"))
         return _folder
+
+
+def folder() -> Path:
+    """A new folder of its own inside this process's private one (a page image, a sheet)."""
+    own = _private() / uuid.uuid4().hex
+    own.mkdir()
+    return own
 
 
 def save(table: Table, fmt: str = "xlsx") -> str:

@@ -107,3 +107,25 @@ def original_file(service: Service, value: str) -> str | None:
         return None
     source = Path(next(d.source for d in service.retriever.documents if d.doc_id == doc_id))
     return str(source) if source.is_file() else None
+
+
+def original_page(service: Service, value: str) -> tuple[str | None, int | None]:
+    """For a cited PDF the server still has: (the cited page as a PNG, its number); (None, None) for
+    any other report, a scanned PDF whose text is OCR's, or a page that cannot be rendered."""
+    from rag.ingest.pdf import page_of, render_page
+    from ui.exports import folder
+
+    try:
+        doc_id, text, start, length = _span(service, value)
+    except InputError:
+        return None, None
+    source = Path(next(d.source for d in service.retriever.documents if d.doc_id == doc_id))
+    if source.suffix.lower() != ".pdf" or not source.is_file():
+        return None, None
+    try:
+        number = page_of(source, text[start : start + length])
+        if number is None:
+            return None, None
+        return str(render_page(source, number, folder() / f"page-{number}")), number
+    except InputError:
+        return None, None

@@ -30,6 +30,7 @@ from rag.ingest.formats import (
     Extracted,
     _limit,
     join_broken_words,
+    read_bytes,
     reflow,
     run_external,
     split_lines,
@@ -259,3 +260,35 @@ def is_blank(pgm: bytes) -> bool:
         return False
     pixels = pgm[header.end() :]
     return pixels.translate(DARK).count(1) < max(1, len(pixels)) * BLANK_SHARE
+
+
+PREVIEW_DPI = 110
+"""A page shown to a reviewer (查看原文): readable on a laptop screen, a tenth of OCR's pixels."""
+
+
+def page_of(path: Path, quote: str) -> int | None:
+    """The page (1-based) of a text PDF whose text holds the quote's opening (white space ignored: a
+    PDF breaks lines anywhere); None for a scanned PDF or a quote it cannot place. Bounded like reading."""
+    _, pages, _ = _pdf_pages(read_bytes(path, path.name), path.name)
+    head = re.sub(r"\s+", "", quote)[:16]
+    if not head:
+        return None
+    for number, text in enumerate(pages, 1):
+        if head in re.sub(r"\s+", "", text):
+            return number
+    return None
+
+
+def render_page(path: Path, number: int, out: Path) -> Path:
+    """Page `number` as a PNG (pdftoppm, bounded in time, memory and output like every external reader),
+    at PREVIEW_DPI or less for a page too large to show at it."""
+    reader, _, _ = _pdf_pages(read_bytes(path, path.name), path.name)
+    sized = _measure(reader, path.name)
+    page = next((p for p in sized if p.number == number), None)
+    size = render_size(page.width, page.height) if page is not None else None
+    dpi = min(PREVIEW_DPI, int(size[2])) if size is not None else PREVIEW_DPI
+    run_external(
+        ["pdftoppm", "-f", str(number), "-l", str(number), "-r", str(dpi), "-png", "-singlefile", str(path), str(out)],
+        path.name,
+    )
+    return out.with_suffix(".png")

@@ -443,3 +443,43 @@ def test_a_report_is_replaced_by_a_new_file_in_one_step(browser, index_copy: Pat
         page.get_by_text("5678条").first.wait_for(timeout=60_000)
         assert "1234条" not in page.locator("#chat").inner_text()
         page.close()
+
+
+def test_the_original_of_a_pdf_shows_the_page_the_citation_stands_on(browser, tmp_path: Path, e5) -> None:  # type: ignore[no-untyped-def]
+    """Issue 28: 查看原文 for a text PDF renders the cited page (poppler) and says its number."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    from rag.service import Service
+    from rag.store import build_index
+    from tests.conftest import serving
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    pdf = canvas.Canvas(str(folder / "测试区报告.pdf"))
+    pages = [
+        ["测试区人民政府办公室2025年法治政府建设年度报告", "一、主要举措和成效", "全年组织法治培训12场次。"],
+        ["二、政务公开", "全年主动公开政府信息4321条,依申请公开办结率100%。"],
+    ]
+    for lines in pages:
+        pdf.setFont("STSong-Light", 14)
+        for k, line in enumerate(lines):
+            pdf.drawString(72, 760 - 30 * k, line)
+        pdf.showPage()
+    pdf.save()
+    build_index([folder], tmp_path / "index", encoder=e5)
+    with serving(Service(tmp_path / "index", encoder=e5)) as url:
+        page = browser.new_page(locale="zh-CN", viewport={"width": 1366, "height": 900})
+        page.goto(url + "/", wait_until="load")
+        page.locator("#question textarea").wait_for(timeout=60_000)
+        ask(page, "测试区主动公开了多少条政府信息?")
+        page.locator("#sources-panel .source-card").first.wait_for(timeout=60_000)
+        page.locator("#original-pick input").click()
+        page.get_by_role("option").first.click()
+        image = page.locator("#original-page img")
+        image.wait_for(timeout=30_000)
+        assert "原文第 2 页" in page.locator("#original-page").inner_text()
+        assert page.evaluate("() => document.querySelector('#original-page img').naturalWidth") > 500
+        page.close()
