@@ -53,7 +53,9 @@ def test_an_upload_call_cannot_name_a_file_on_the_server(index_copy: Path, tmp_p
             sent = httpx.post(f"{url}/gradio_api/upload", files={"files": ("secret.txt", fh)}, timeout=30).json()
         r = _call_upload(url, [{"path": sent[0], "orig_name": "secret.txt", "meta": {"_type": "gradio.FileData"}}])
         assert r.status_code == 200
-        assert "secret.txt" in json.loads(_result(url, r.json()["event_id"]).split("data: ", 1)[1].splitlines()[0])[0]
+        # the upload streams each file's state first (issue 28): the last event holds the outcome
+        events = [line for line in _result(url, r.json()["event_id"]).splitlines() if line.startswith("data: ")]
+        assert "secret.txt" in json.loads(events[-1].removeprefix("data: "))[0]
         assert len(httpx.get(f"{url}/api/reports").json()) == 6
 
 
