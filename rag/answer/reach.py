@@ -67,7 +67,7 @@ class Reach:
 
 
 def maybe_in(region: str, d: DocEntry) -> bool:
-    """A report whose place could not be settled (通州区: Beijing's or Nantong's) may lie in a
+    """A report whose place could not be settled (鼓楼区: one of several cities') may lie in a
     region one of its name's divisions lies in; one whose name names no division is not read as in."""
     table = gazetteer()
     if d.place or table is None:
@@ -100,7 +100,7 @@ def _divisions(question: str, unit_aliases: set[str]) -> list[tuple[str, tuple[s
         i = at + len(name) if at >= 0 else i
         ids = table.by_name.get(name, [])
         full_names = {table.nodes[k].name for k in ids}
-        # 民和县 for 民和回族土族自治县 carries its level as a full name does: no scope cue needed
+        # 循化县 for 循化撒拉族自治县 carries its level as a full name does: no scope cue needed
         leveled = any(table.nodes[k].short + name[-1:] == name for k in ids)
         short = name not in full_names and not leveled
         listed = at > 0 and q[at - 1] in "、和与及"  # 江西、陕西、福建: the list says they are places

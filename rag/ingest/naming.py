@@ -17,7 +17,7 @@ SITE_NAME = re.compile(
     rf"^(?:[{CJK}]{{2,6}}(?:省|市|自治区))?([{CJK}]{{1,10}}?(?:自治县|自治州|自治区|省|市|区|县|旗|镇|乡|街道))"
     rf"(?:人民政府|政府)?(?:门户)?(?:网站|网|官网)$"
 )
-"""A site's name on its page: 获嘉县人民政府网站, 宿城区政府网, 利辛县人民政府门户网站."""
+"""A site's name on its page: 某县人民政府网站, 某区政府网, 某县人民政府门户网站."""
 
 
 def complete_bare(bare: str, page_lines: list[str], body: list[str]) -> tuple[str, str] | None:
@@ -43,7 +43,7 @@ def complete_bare(bare: str, page_lines: list[str], body: list[str]) -> tuple[st
         for h in HOST.finditer(line):
             labels = [x for x in h.group(1).lower().split(".") if x and x not in HOST_NOISE]
             found = [i for x in labels for i in table.by_host(x) if fits(table.nodes[i].name)]
-            # lingchuan: 陵川县 or 灵川县 — the one whose cities or towns the text names
+            # one pinyin, two counties (shuangcheng, xinjiang…): the one whose cities or towns the text names
             if found and (best := table.best_supported(found, "\n".join(body))) is not None:
                 return table.nodes[best].name + rest, "来源 URL host"
     named = [n for n in named_of_type("\n".join(body), level) if len(n) >= 3]
@@ -56,7 +56,7 @@ DIVISION_SHAPED = re.compile(rf"[{CJK}]{{1,8}}?(?:自治区|自治州|自治县|
 
 
 def misread_place(unit: str, text: str) -> tuple[str, str] | None:
-    """A scan's misread character in the unit's own place (王海市人民政府; 利辛县望疃镇 with one
+    """A scan's misread character in the unit's own place (王海市人民政府; 某县某镇 with one
     character of the town read as another): the division one character away that lies under the
     places the name also holds and that the text's own places point to; (corrected unit, warning)."""
     table = gazetteer()
@@ -70,7 +70,7 @@ def misread_place(unit: str, text: str) -> tuple[str, str] | None:
             above.append(known)
             at += len(known)
             office = re.match(r"人民政府|政府", unit[at:])
-            at += office.end() if office else 0  # 鲤城区人民政府金龙街道办事处: the street follows the office
+            at += office.end() if office else 0  # 某区人民政府某街道办事处: the street follows the office
             continue
         m = DIVISION_SHAPED.match(unit, at)
         if m is None:

@@ -52,7 +52,7 @@ class Gazetteer:
             self.by_name.setdefault(n.name, []).append(i)
             if n.depth < 3 and len(n.short) >= SHORT_MIN and n.short != n.name:
                 self.by_name.setdefault(n.short, []).append(i)
-                # 民和县 for 民和回族土族自治县, 延边州 for 延边朝鲜族自治州: the short name and the level
+                # 循化县 for 循化撒拉族自治县, 延边州 for 延边朝鲜族自治州: the short name and the level
                 for full, said in (("自治县", "县"), ("自治州", "州"), ("自治旗", "旗")):
                     if n.name.endswith(full) and not n.short.endswith(said):
                         self.by_name.setdefault(n.short + said, []).append(i)
@@ -92,8 +92,8 @@ class Gazetteer:
         while candidates:
             deepest = max(self.nodes[i].depth for i in candidates)
             deep = [i for i in candidates if self.nodes[i].depth == deepest]
-            # 水城区杨梅乡: the 杨梅乡 of the table lie elsewhere (德化县); a division the name holds
-            # above it wins over one that contradicts it, so the place is 水城区's
+            # 某区某乡 whose 乡 the table lists only under other counties (renamed, merged): a division the
+            # name holds above it wins over one that contradicts it, so the place is the 区's
             higher = {n for n in own if all(self.nodes[k].depth < deepest for k in self.by_name[n])}
             agree = [i for i in deep if all(any(self.is_named(c, h) for c in self.chain(i)) for h in higher)]
             if agree or not higher:
@@ -125,13 +125,13 @@ class Gazetteer:
         return tuple(common)
 
     def is_named(self, name: str, said: str) -> bool:
-        """`said` names the division `name`: in full, or by a short name (河源 for 河源市, 彭水县 for
-        彭水苗族土家族自治县)."""
+        """`said` names the division `name`: in full, or by a short name (河源 for 河源市, 循化县 for
+        循化撒拉族自治县)."""
         return said == name or any(self.nodes[k].name == name for k in self.by_name.get(said, ()))
 
     def chains_of(self, unit: str) -> list[tuple[str, ...]]:
-        """Every division the unit's own name could be (通州区: 北京市 > 通州区 and 江苏省 > 南通市 >
-        通州区), for a report whose place could not be settled: a region may hold it or not."""
+        """Every division the unit's own name could be (鼓楼区: in 南京市, 福州市, 徐州市,
+        开封市…), for a report whose place could not be settled: a region may hold it or not."""
         own = self.names_in(unit)
         candidates = [i for name in own for i in self.by_name[name]]
         if not candidates:
@@ -207,7 +207,7 @@ class Gazetteer:
             scores.append((score, i))
         scores.sort(reverse=True)
         top = [i for score, i in scores if score == scores[0][0]]
-        # a tie between places of one name (仁和镇: seven of them) still settles the name
+        # a tie between places of one name (a town name several counties have) still settles the name
         if scores[0][0] == 0 or len({self.nodes[i].name for i in top}) > 1:
             return None
         return top[0]
