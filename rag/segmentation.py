@@ -118,8 +118,8 @@ class Segmenter:
                 tok = jieba.Tokenizer()
                 tok.initialize()
                 path = resources.files("rag") / "data" / "userdict.txt"
-                with resources.as_file(path) as p:
-                    tok.load_userdict(str(p))
+                with resources.as_file(path) as p, p.open("rb") as fh:
+                    tok.load_userdict(fh)  # a file jieba opens itself it leaves open
                 self._tokenizer = tok
             return self._tokenizer
 

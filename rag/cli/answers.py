@@ -13,7 +13,7 @@ from rag.cli.index import print_json, write_export
 def search(args: argparse.Namespace) -> int:
     from rag.retrieve import Retriever
 
-    retriever = Retriever.open(args.index)
+    retriever = Retriever.open(args.index, quick_start=True)
     hits = retriever.search(
         args.query, k=args.k, unit=args.unit, year=args.year, kind=args.kind, region=args.region, section=args.section
     )
@@ -35,7 +35,7 @@ def ask(args: argparse.Namespace) -> int:
     from rag.generate import rewrite, settings_from_env
     from rag.retrieve import Retriever
 
-    retriever = Retriever.open(args.index)
+    retriever = Retriever.open(args.index, quick_start=True)
     answer = ask(
         retriever,
         args.question,

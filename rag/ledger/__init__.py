@@ -8,6 +8,7 @@ running text, tables.py the rows of a statistics table.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -68,7 +69,7 @@ def extract(report: Report) -> list[LedgerRow]:
 
 
 def select(
-    rows: list[LedgerRow],
+    rows: Iterable[LedgerRow],
     *,
     indicator: str | None = None,
     units: list[str] | None = None,

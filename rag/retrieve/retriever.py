@@ -7,7 +7,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Literal
 
 import faiss
@@ -58,18 +58,17 @@ class Retriever:
         self._query_cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._parts: dict[str, dict[str, Role]] = {}
-        self._ledger: list[LedgerRow] | None = None
         self._sections: npt.NDArray[np.int8] | None = None
-        self._ledger_by_doc: dict[str, list[LedgerRow]] | None = None
 
     @classmethod
-    def open(cls, index_dir: Location, *, encoder: Encoder | None = None) -> Retriever:
+    def open(cls, index_dir: Location, *, encoder: Encoder | None = None, quick_start: bool = False) -> Retriever:
         """A folder or an engine URL (rag.backends). Raises IndexStateError when there is no index or it
-        was built with another encoder."""
+        was built with another encoder. quick_start: this process asks a question or two and exits (the
+        CLI), so the encoder's slowest part is built on the second core while the index opens."""
         faiss.omp_set_num_threads(1)  # one query at a time: OpenMP start-up costs more than it saves
         files = open_reader(index_dir)
         if encoder is None:
-            encoder = load_encoder(files.encoder_id)
+            encoder = load_encoder(files.encoder_id, quick_start=quick_start)
         if encoder.id != files.encoder_id or encoder.dim != files.dim:
             raise IndexStateError(
                 f"{files.describe()}: built with {files.encoder_id}/{files.dim}, "
@@ -102,27 +101,18 @@ class Retriever:
     def years(self) -> tuple[int, ...]:
         return tuple(sorted({d.year for d in self._files.documents if d.year is not None}))
 
-    def ledger(self) -> list[LedgerRow]:
-        """Every figure of every report (rag.ledger), read on first use and kept."""
-        with self._cache_lock:
-            if self._ledger is None:
-                self._ledger = self._files.ledger()
-            return self._ledger
+    def ledger(self) -> Iterable[LedgerRow]:
+        """Every figure of every report (rag.ledger), read report by report as it is consumed: the
+        ledger is never held whole (at 10,000 reports it was 900,000 rows and seconds to load)."""
+        return self._files.ledger()
 
     def ledger_of(self, doc_id: str) -> list[LedgerRow]:
-        """One report's ledger rows; none for an index built without a ledger (answers then rely on
-        retrieval alone, as before)."""
-        with self._cache_lock:
-            if self._ledger_by_doc is None:
-                try:
-                    rows = self._ledger if self._ledger is not None else self._files.ledger()
-                except IndexStateError:
-                    rows = []
-                by_doc: dict[str, list[LedgerRow]] = {}
-                for r in rows:
-                    by_doc.setdefault(r.doc_id, []).append(r)
-                self._ledger_by_doc = by_doc
-            return self._ledger_by_doc.get(doc_id, [])
+        """One report's ledger rows, read when asked; none for an index built without a ledger
+        (answers then rely on retrieval alone, as before)."""
+        try:
+            return self._files.ledger_of(doc_id)
+        except IndexStateError:
+            return []
 
     def chunk_at(self, doc_id: str, offset: int) -> Chunk:
         """The passage of a report that holds a character offset of its text (a ledger row's span)."""

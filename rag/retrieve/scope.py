@@ -4,7 +4,7 @@ answer that looks like "nothing found"."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,7 +79,7 @@ def select_documents(
 
 
 def filter_ledger(
-    rows: list[LedgerRow],
+    rows: Iterable[LedgerRow],
     units: Sequence[str],
     *,
     indicator: str | None = None,

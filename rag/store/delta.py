@@ -46,6 +46,7 @@ BASE_FILES = (
     "sentences.npy",
     "dense.faiss",
     "ledger.jsonl",
+    "ledger.offsets.npy",
     "sections.npy",
 )
 

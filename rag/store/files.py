@@ -12,7 +12,7 @@ import json
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -73,6 +73,7 @@ class IndexFiles:
                     f"{folder / seg}/chunks.offsets.npy: missing or corrupt; rebuild with `rag build`"
                 ) from exc
         self.segment_starts = [int(x) for x in np.cumsum([0, *(len(o) for o in offsets)])]
+        self.segment_rows = [b - a for a, b in itertools.pairwise(self.segment_starts)]
         self._offsets = offsets[0] if len(offsets) == 1 else np.concatenate(offsets)
         self.size = int(self._offsets.shape[0])
         self._by_doc = {d.doc_id: d for d in self.documents}
@@ -82,6 +83,7 @@ class IndexFiles:
         if len(self._row_doc) != self.size:
             raise IndexStateError(f"{manifest_path}: chunk count does not match; rebuild with `rag build`")
         self._lock = threading.Lock()
+        self._ledger_spans: dict[str, tuple[str, int, int]] | None = None
 
     def dense(self) -> DenseIndex | JoinedDense:
         parts = []
@@ -104,10 +106,6 @@ class IndexFiles:
                 )
             parts.append(part)
         return parts[0] if len(parts) == 1 else JoinedLexical(parts)
-
-    @property
-    def segment_rows(self) -> list[int]:
-        return [b - a for a, b in itertools.pairwise(self.segment_starts)]
 
     def segment_of(self, row: int) -> tuple[str, int]:
         """(segment folder, row within it) of a row of the index."""
@@ -152,13 +150,11 @@ class IndexFiles:
         return rec
 
     def _chunk_record(self, row: int) -> dict[str, Any]:
-        seg, local = self.segment_of(row)
+        """A chunk's record, read to the next record's offset (to the line's end for a segment's last)."""
+        i = bisect.bisect_right(self.segment_starts, row) - 1
         start = int(self._offsets[row])
-        size = int(self._offsets[row + 1]) - start if local + 1 < self._rows_in(seg) else 65536
-        return self._record(f"{seg}chunks.jsonl", start, max(size, 1))
-
-    def _rows_in(self, seg: str) -> int:
-        return self.segment_rows[self.segments.index(seg)]
+        size = int(self._offsets[row + 1]) - start if row + 1 < self.segment_starts[i + 1] else 65536
+        return self._record(f"{self.segments[i]}chunks.jsonl", start, max(size, 1))
 
     def chunk(self, row: int) -> Chunk:
         rec = self._chunk_record(row)
@@ -211,19 +207,57 @@ class IndexFiles:
     def outline(self) -> list[OutlineRow]:
         return outline_rows(self)
 
-    def ledger(self) -> list[LedgerRow]:
-        """Every figure of every report (rag.ledger), read from each segment's ledger.jsonl."""
-        rows: list[LedgerRow] = []
-        for seg in self.segments:
-            path = self.folder / seg / "ledger.jsonl"
-            if not path.exists():
-                raise IndexStateError(f"{self.folder}: built without a ledger; rebuild it with `rag build`")
-            try:
-                with path.open("rb") as fh:
-                    rows += [LedgerRow(**orjson.loads(line)) for line in fh]
-            except (OSError, ValueError, TypeError) as exc:
-                raise IndexStateError(f"{path}: corrupt; rebuild with `rag build`") from exc
-        return rows
+    def ledger(self) -> Iterator[LedgerRow]:
+        """Every figure of every report (rag.ledger), report by report: never the whole ledger in
+        memory (at 10,000 reports it is 900,000 rows)."""
+        for d in self.documents:
+            yield from self.ledger_of(d.doc_id)
+
+    def ledger_of(self, doc_id: str) -> list[LedgerRow]:
+        """One report's figures, read with one pread between its bounds in ledger.offsets.npy."""
+        seg, lo, hi = self._ledger_span(doc_id)
+        if hi <= lo:
+            return []
+        name = f"{seg}ledger.jsonl"
+        try:
+            data = os.pread(self._fd(name), hi - lo, lo)
+            return [LedgerRow(**orjson.loads(line)) for line in data.splitlines()]
+        except (OSError, ValueError, TypeError) as exc:
+            raise IndexStateError(f"{self.folder / name}: corrupt; rebuild with `rag build`") from exc
+
+    def _ledger_span(self, doc_id: str) -> tuple[str, int, int]:
+        with self._lock:
+            if self._ledger_spans is None:
+                spans: dict[str, tuple[str, int, int]] = {}
+                for seg, docs in self._segment_documents().items():
+                    bounds = self._ledger_bounds(seg, docs)
+                    for n, d in enumerate(docs):
+                        spans[d.doc_id] = (seg, int(bounds[n]), int(bounds[n + 1]))
+                self._ledger_spans = spans
+        return self._ledger_spans[doc_id]
+
+    def _segment_documents(self) -> dict[str, list[DocEntry]]:
+        """Each segment's reports, in the order its files hold them."""
+        out: dict[str, list[DocEntry]] = {seg: [] for seg in self.segments}
+        for d in sorted(self.documents, key=lambda d: d.first):
+            out[self.segment_of(min(d.first, self.size - 1))[0]].append(d)
+        return out
+
+    def _ledger_bounds(self, seg: str, docs: list[DocEntry]) -> npt.NDArray[np.int64]:
+        """The byte bounds of each report's run of rows; an index written before they were kept has
+        them found by one pass over its ledger (line by line, nothing kept but the bounds)."""
+        path = self.folder / seg / "ledger.jsonl"
+        if not path.exists():
+            raise IndexStateError(f"{self.folder}: built without a ledger; rebuild it with `rag build`")
+        try:
+            bounds: npt.NDArray[np.int64] = np.load(self.folder / seg / "ledger.offsets.npy")
+        except FileNotFoundError:
+            bounds = _scan_bounds(path, [d.doc_id for d in docs])
+        except (OSError, ValueError, EOFError) as exc:
+            raise IndexStateError(f"{path.with_suffix('.offsets.npy')}: corrupt; rebuild with `rag build`") from exc
+        if bounds.shape != (len(docs) + 1,) or np.any(np.diff(bounds) < 0):
+            raise IndexStateError(f"{path}: does not match the manifest; rebuild with `rag build`")
+        return bounds
 
     def vectors_by_key(self, only: list[str] | None = None) -> dict[str, npt.NDArray[np.float32]]:
         """Every chunk and sentence vector of this index (or of the segments `only`) by content key,
@@ -336,6 +370,28 @@ def outline_rows(reader: IndexReader) -> list[OutlineRow]:
             )
         )
     return rows
+
+
+def _scan_bounds(path: Path, doc_ids: list[str]) -> npt.NDArray[np.int64]:
+    """Bounds of each report's run of lines in a ledger.jsonl written report by report."""
+    runs: dict[str, tuple[int, int]] = {}
+    at = 0
+    try:
+        with path.open("rb") as fh:
+            for line in fh:
+                doc_id = str(orjson.loads(line)["doc_id"])
+                start, _ = runs.get(doc_id, (at, at))
+                runs[doc_id] = (start, at + len(line))
+                at += len(line)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexStateError(f"{path}: corrupt; rebuild with `rag build`") from exc
+    bounds = [0]
+    for doc_id in doc_ids:
+        start, end = runs.get(doc_id, (bounds[-1], bounds[-1]))
+        if start != bounds[-1]:
+            raise IndexStateError(f"{path}: not in report order; rebuild with `rag build`")
+        bounds.append(end)
+    return np.asarray(bounds, dtype=np.int64)
 
 
 def _stamp(path: Path) -> tuple[int, int, int]:

@@ -6,7 +6,7 @@ Imports nothing of the project's but the records; a backend is checked against t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -91,7 +91,9 @@ class IndexReader(Protocol):
 
     def outline(self) -> list[OutlineRow]: ...
 
-    def ledger(self) -> list[LedgerRow]: ...
+    def ledger(self) -> Iterable[LedgerRow]: ...
+
+    def ledger_of(self, doc_id: str) -> list[LedgerRow]: ...
 
     def stale(self) -> bool:
         """Whether another process changed the index since it was opened (a shared engine)."""

@@ -182,6 +182,14 @@ class OceanBaseIndex:
         except (ValueError, TypeError) as exc:
             raise IndexStateError(f"{self.engine.shown}: ledger corrupt; rebuild with `rag build`") from exc
 
+    def ledger_of(self, doc_id: str) -> list[LedgerRow]:
+        """One report's figures, by the table's primary key (doc_id, n)."""
+        rows = self.db.query("SELECT rec FROM rag_ledger WHERE doc_id = %s ORDER BY n", (doc_id,))
+        try:
+            return [LedgerRow(**orjson.loads(rec)) for (rec,) in rows]
+        except (ValueError, TypeError) as exc:
+            raise IndexStateError(f"{self.engine.shown}: ledger corrupt; rebuild with `rag build`") from exc
+
     def stale(self) -> bool:
         found = self.db.query("SELECT v FROM rag_meta WHERE k = 'version'")
         return bool(found) and int(found[0][0]) != self.version
