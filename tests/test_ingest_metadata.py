@@ -216,17 +216,21 @@ def test_the_divisions_table_is_cached_for_the_next_process_and_a_writable_cache
     import os
 
     from rag.ingest import places
+    from rag.usercache import cache_path, read_owned
 
     data = places._data_file()
     assert data is not None
-    cache = places._cache_file(data)
+    cache = cache_path("places", data, ".marshal")
     places.gazetteer.cache_clear()
     first = places.gazetteer()
     assert first is not None and cache.exists() and cache.stat().st_mode & 0o777 == 0o600
-    assert places._cached(cache) is not None
+    assert read_owned(cache, places._rows) is not None
     cache.chmod(0o666)
-    assert places._cached(cache) is None  # writable by others: not read
+    assert read_owned(cache, places._rows) is None  # writable by others: not read
     cache.chmod(0o600)
+    link = tmp_path / "planted"
+    link.symlink_to(cache)
+    assert read_owned(link, places._rows) is None  # a link is never followed
     places.gazetteer.cache_clear()
     again = places.gazetteer()
     assert again is not None and len(again.nodes) == len(first.nodes) == 46680

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rag.segmentation import Segmenter
@@ -40,3 +42,57 @@ def test_the_word_tag_table_is_read_once_per_process() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.startswith("0 [('法律明白人', 'n')]"), out.stdout + out.stderr
+
+
+class TestTagTable:
+    """Issue 29: jieba's 350,000 word tags are searched in sorted arrays from this user's cache, not
+    built into a dict by every process; every tag is jieba's own."""
+
+    def test_every_tag_is_jiebas_and_posseg_itself_still_tags(self) -> None:
+        import subprocess
+        import sys
+
+        code = (
+            "from rag.segmentation import Segmenter, TagTable\n"
+            "s = Segmenter(); print(s.tagged('法律明白人培训'))\n"
+            "import jieba.posseg as p\n"
+            "assert isinstance(p.dt.word_tag_tab, TagTable)\n"
+            "print([tuple(x) for x in p.lcut('我爱北京天安门')])\n"
+            "import jieba\n"
+            "real = {}\n"
+            "for line in open(jieba.__file__.replace('__init__.py', 'dict.txt'), encoding='utf-8'):\n"
+            "    w, _, t = line.split()\n"
+            "    real[w] = t\n"
+            "table = p.dt.word_tag_tab\n"
+            "print(sum(table.get(w) != t for w, t in real.items()), table.get('并非一个词语xyz', 'x'))\n"
+        )
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+        lines = out.stdout.splitlines()
+        assert lines[0] == "[('法律明白人', 'n'), ('培训', 'vn')]"  # our user dictionary's tag, then jieba's
+        assert lines[1] == "[('我', 'r'), ('爱', 'v'), ('北京', 'ns'), ('天安门', 'ns')]"
+        assert lines[2] == "0 x"
+
+    @pytest.mark.parametrize("damage", ["writable", "garbage", "link"])
+    def test_a_cache_file_not_to_trust_is_not_read(self, damage: str, tmp_path: Path) -> None:
+        import jieba
+
+        from rag.segmentation import tag_table
+        from rag.usercache import cache_path, read_owned
+
+        tag_table()
+        cache = cache_path("jieba-tags", Path(jieba.__file__).with_name("dict.txt"), ".npz")
+        assert cache.stat().st_mode & 0o777 == 0o600
+        target = cache
+        if damage == "writable":
+            cache.chmod(0o666)
+        elif damage == "garbage":
+            cache.write_bytes(b"PK\x03\x04 not an archive")
+        else:
+            target = tmp_path / "planted.npz"
+            target.symlink_to(cache)
+        from rag import segmentation
+
+        assert read_owned(target, segmentation._tag_arrays) is None
+        cache.unlink()
+        assert tag_table().get("培训") == "vn"  # parsed again, and cached again
+        assert read_owned(cache, segmentation._tag_arrays) is not None

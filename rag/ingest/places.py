@@ -11,13 +11,14 @@ from __future__ import annotations
 import importlib.util
 import io
 import marshal
-import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
+
+from rag.usercache import cache_path, read_owned, write_private
 
 LEVELS = ("省", "市", "县", "乡")
 """Depth 0..3 of the table: province, prefecture city, county/district, township/town/street."""
@@ -243,42 +244,17 @@ def gazetteer() -> Gazetteer | None:
     path = _data_file()
     if path is None:
         return None
-    cache = _cache_file(path)
-    rows = _cached(cache)
+    cache = cache_path("places", path, ".marshal")
+    rows = read_owned(cache, _rows)
     if rows is None:
         rows = [(n.name, n.short, n.depth, n.parent) for n in _parse(path)]
-        _save(cache, rows)
+        write_private(cache, lambda fh: marshal.dump(rows, fh))
     return Gazetteer([Node(*row) for row in rows])
 
 
-def _cache_file(data: Path) -> Path:
-    st = data.stat()
-    return Path(tempfile.gettempdir()) / f"rag-places-{os.getuid()}-{st.st_size}-{int(st.st_mtime)}.marshal"
-
-
-def _cached(cache: Path) -> list[tuple[str, str, int, int]] | None:
-    """The cached rows, only from a file this user owns that no one else may write (marshal runs no
-    code, but a file another user wrote is not read at all); None when absent or unreadable."""
-    try:
-        with cache.open("rb") as fh:
-            st = os.fstat(fh.fileno())
-            if st.st_uid != os.getuid() or st.st_mode & 0o022:
-                return None
-            rows = marshal.load(fh)
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
+def _rows(fh: BinaryIO) -> list[tuple[str, str, int, int]] | None:
+    rows = marshal.load(fh)  # marshal runs no code; the file is this user's own (rag.usercache)
     return rows if isinstance(rows, list) and rows and len(rows[0]) == 4 else None
-
-
-def _save(cache: Path, rows: list[tuple[str, str, int, int]]) -> None:
-    tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            marshal.dump(rows, fh)
-        tmp.replace(cache)
-    except OSError:
-        tmp.unlink(missing_ok=True)  # no cache: the next process parses again
 
 
 def _parse(path: Path) -> list[Node]:
