@@ -44,6 +44,21 @@ def test_the_word_tag_table_is_read_once_per_process() -> None:
     assert out.stdout.startswith("0 [('法律明白人', 'n')]"), out.stdout + out.stderr
 
 
+def test_a_question_segmenter_cuts_as_a_corpus_segmenter_does() -> None:
+    """Issue 29: the searched dictionary (Segmenter(questions=True)) gives the tokens, words and tags
+    of the dict jieba builds, on every line of the seed reports and every development question."""
+    import json
+
+    lines = [line for p in sorted((ROOT / "seeds").iterdir()) for line in p.read_text(encoding="utf-8").splitlines()]
+    questions = [json.loads(line)["question"] for line in (ROOT / "eval" / "questions.jsonl").open(encoding="utf-8")]
+    searched = Segmenter(questions=True)
+    for text in [*lines, *questions]:
+        assert searched.tokens(text) == SEG.tokens(text), text
+        assert searched.words(text) == SEG.words(text), text
+    for text in questions:
+        assert searched.tagged(text) == SEG.tagged(text), text
+
+
 class TestTagTable:
     """Issue 29: jieba's 350,000 word tags are searched in sorted arrays from this user's cache, not
     built into a dict by every process; every tag is jieba's own."""
@@ -53,10 +68,11 @@ class TestTagTable:
         import sys
 
         code = (
-            "from rag.segmentation import Segmenter, TagTable\n"
+            "from rag.segmentation import Segmenter\n"
+            "from rag.segmentation.tables import ArrayTable\n"
             "s = Segmenter(); print(s.tagged('法律明白人培训'))\n"
             "import jieba.posseg as p\n"
-            "assert isinstance(p.dt.word_tag_tab, TagTable)\n"
+            "assert isinstance(p.dt.word_tag_tab, ArrayTable)\n"
             "print([tuple(x) for x in p.lcut('我爱北京天安门')])\n"
             "import jieba\n"
             "real = {}\n"
@@ -76,11 +92,11 @@ class TestTagTable:
     def test_a_cache_file_not_to_trust_is_not_read(self, damage: str, tmp_path: Path) -> None:
         import jieba
 
-        from rag.segmentation import tag_table
+        from rag.segmentation import tables
         from rag.usercache import cache_path, read_owned
 
-        tag_table()
-        cache = cache_path("jieba-tags", Path(jieba.__file__).with_name("dict.txt"), ".npz")
+        tables.tag_table()
+        cache = cache_path("jieba-tags", Path(jieba.__file__).with_name("dict.txt"), ".npy")
         assert cache.stat().st_mode & 0o777 == 0o600
         target = cache
         if damage == "writable":
@@ -90,9 +106,8 @@ class TestTagTable:
         else:
             target = tmp_path / "planted.npz"
             target.symlink_to(cache)
-        from rag import segmentation
-
-        assert read_owned(target, segmentation._tag_arrays) is None
+        assert read_owned(target, tables._read) is None
         cache.unlink()
-        assert tag_table().get("培训") == "vn"  # parsed again, and cached again
-        assert read_owned(cache, segmentation._tag_arrays) is not None
+        tables._tables.clear()
+        assert tables.tag_table().get("培训") == "vn"  # parsed again, and cached again
+        assert read_owned(cache, tables._read) is not None

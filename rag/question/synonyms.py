@@ -74,14 +74,19 @@ def squash(text: str) -> str:
 def phrases_in(text: str, min_len: int = 3) -> list[tuple[int, str]]:
     """(position, word) of group words of at least `min_len` characters in text, longest claiming
     its characters first: "统计起止时间" is one term, not 统计 + 起止 + 时间."""
-    words = sorted({w for g in groups() for w in g if len(w) >= min_len}, key=len, reverse=True)
-    taken = [False] * len(text)
-    found = []
+    words = {w for g in groups() for w in g if len(w) >= min_len}
+    occurrences = []
     for w in words:
         start = text.find(w)
         while start >= 0:
-            if not any(taken[start : start + len(w)]):
-                taken[start : start + len(w)] = [True] * len(w)
-                found.append((start, w))
+            occurrences.append((start, w))
             start = text.find(w, start + 1)
+    # leftmost-longest: of two words of one length that overlap (政务服务 and 服务事项 in 政务服务事项)
+    # the earlier claims; never the order a set happens to iterate in (it changed with the process)
+    taken = [False] * len(text)
+    found = []
+    for start, w in sorted(occurrences, key=lambda o: (-len(o[1]), o[0], o[1])):
+        if not any(taken[start : start + len(w)]):
+            taken[start : start + len(w)] = [True] * len(w)
+            found.append((start, w))
     return sorted(found)

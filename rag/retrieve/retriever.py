@@ -52,7 +52,7 @@ class Retriever:
         self._encoder = encoder
         self._dense = files.dense()
         self._lexical = files.lexical()
-        self._segmenter = Segmenter()
+        self._segmenter = Segmenter(questions=True)
         self._doc_rows = {d.doc_id: (d.first, d.last) for d in files.documents}
         self._aliases = {u: unit_names.aliases(u) for u in dict.fromkeys(d.unit for d in files.documents)}
         self._query_cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
