@@ -41,6 +41,7 @@ def grow(source: Path, target: Path, chunks: int) -> float:
     from rag.dense import DenseIndex
     from rag.lexical import LexicalIndex
     from rag.segmentation import Segmenter
+    from rag.store import columns
 
     manifest = json.loads((source / "manifest.json").read_text(encoding="utf-8"))
     size = manifest["counts"]["chunks"]
@@ -84,16 +85,13 @@ def grow(source: Path, target: Path, chunks: int) -> float:
     for line in (source / "ledger.jsonl").open(encoding="utf-8"):
         row = json.loads(line)
         ledger.setdefault(row["doc_id"], []).append(row)
-    bounds = []
     with (target / "ledger.jsonl").open("wb") as fh:
         for n in range(copies):
             for d in manifest["documents"]:
-                bounds.append(fh.tell())
                 for row in ledger.get(d["doc_id"], []):
                     out = row | {"doc_id": f"{d['doc_id']}~{n}", "unit": f"{d['unit']}{n}" if n else row["unit"]}
                     fh.write(json.dumps(out, ensure_ascii=False).encode() + b"\n")
-        bounds.append(fh.tell())
-    np.save(target / "ledger.offsets.npy", np.asarray(bounds, dtype=np.int64))
+    columns.index(target, [d["doc_id"] for d in documents])
 
     def noisy(rows: np.ndarray, path: Path) -> np.ndarray:
         out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(len(rows) * copies, rows.shape[1]))

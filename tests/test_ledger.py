@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -97,28 +98,43 @@ class TestStorage:
             assert retriever.ledger_of(d.doc_id) == [r for r in whole if r.doc_id == d.doc_id]
         assert sum(len(retriever.ledger_of(d.doc_id)) for d in retriever.documents) == len(whole)
 
-    def test_an_index_written_before_the_bounds_reads_the_same(
+    def test_the_rows_meeting_a_number_are_those_the_whole_ledger_has(self, retriever: Retriever) -> None:
+        def keep(values: Any, codes: Any, names: Any) -> Any:
+            return (names[codes] == "%") & (values >= 100)
+
+        picked = retriever.ledger_where(keep)
+        whole = [r for r in retriever.ledger() if r.measure == "%" and r.value >= 100]
+        assert whole and [r for d in retriever.documents for r in picked.get(d.doc_id, [])] == whole
+
+    def test_an_index_written_before_the_columns_reads_the_same(
         self, index_copy: Path, retriever: Retriever, e5: OnnxE5Encoder
     ) -> None:
-        (index_copy / "ledger.offsets.npy").unlink()
+        (index_copy / "ledger.columns.npz").unlink()
         old = Retriever.open(index_copy, encoder=e5)
         for d in retriever.documents:
             assert old.ledger_of(d.doc_id) == retriever.ledger_of(d.doc_id)
 
-    @pytest.mark.parametrize("damage", ["short", "decreasing", "garbage"])
-    def test_damaged_bounds_say_rebuild(self, index_copy: Path, e5: OnnxE5Encoder, damage: str) -> None:
-        path = index_copy / "ledger.offsets.npy"
-        bounds = np.load(path)
+    @pytest.mark.parametrize("damage", ["short", "unordered", "garbage", "codes"])
+    def test_damaged_columns_say_rebuild(self, index_copy: Path, e5: OnnxE5Encoder, damage: str) -> None:
+        path = index_copy / "ledger.columns.npz"
+        with np.load(path) as z:
+            arrays = dict(z)
         if damage == "short":
-            np.save(path, bounds[:-1])
-        elif damage == "decreasing":
-            np.save(path, bounds[::-1].copy())
+            arrays["docs"] = arrays["docs"][:-1]
+        elif damage == "unordered":
+            arrays["offsets"] = arrays["offsets"][::-1].copy()
+        elif damage == "codes":
+            arrays["codes"] = arrays["codes"] + len(arrays["names"])
+        if damage == "garbage":
+            path.write_bytes(b"PK not an archive")
         else:
-            path.write_bytes(b"not an array")
+            with path.open("wb") as fh:
+                np.savez(fh, **arrays)
         r = Retriever.open(index_copy, encoder=e5)
         with pytest.raises(IndexStateError, match="rebuild"):
             list(r.ledger())
         assert r.ledger_of(r.documents[0].doc_id) == []  # an answer goes on without the ledger
+        assert r.ledger_where(lambda v, c, n: v > 0) == {}
 
 
 def test_precision_and_recall_against_the_labels() -> None:
@@ -174,15 +190,17 @@ class TestLedgerFirst:
             assert r.span in chunk.text or chunk.text in r.span  # a table row may run past a passage's end
 
     def test_a_figure_meeting_the_question_brings_its_passage(self, retriever: Retriever) -> None:
-        from rag.answer.evidence import Context, _meeting_rows, _row_hits, default_glossary
+        from rag.answer.evidence import Context, _meeting, _meeting_rows, _row_hits, default_glossary
 
         question = "哪些单位矛盾纠纷调解成功率达到100%?"
         ctx = Context(retriever, question, retriever.segmenter, default_glossary())
         town = next(d for d in retriever.documents if d.unit == "河源市源城区埔前镇人民政府")
-        (hit,) = _row_hits(ctx, town.doc_id, _meeting_rows(ctx, town.doc_id, []), [])
+        meeting = _meeting(ctx)  # read from the ledger's columns: only rows at 100% or more, in %
+        assert meeting and all(r.measure == "%" and r.value >= 100 for rows in meeting.values() for r in rows)
+        (hit,) = _row_hits(ctx, town.doc_id, _meeting_rows(ctx, town.doc_id, [], meeting[town.doc_id]), [])
         assert "成功率达100%" in hit.chunk.text
         plain = Context(retriever, "哪些单位开展了法律明白人培训?", retriever.segmenter, default_glossary())
-        assert _meeting_rows(plain, town.doc_id, []) == []  # no number asked: retrieval alone
+        assert _meeting(plain) == {}  # no number asked: retrieval alone
 
 
 class TestFiguresCheckedAgainstEachOther:

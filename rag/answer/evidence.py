@@ -275,14 +275,36 @@ def per_report(
     # none that answers, qualifies or is shown to check: it is silent without judging each sentence
     # (at 6,660 reports this is most of them, and most of the time)
     out = []
+    meeting = _meeting(ctx)
     for d, hits in zip(docs, found, strict=True):
-        rows = (figures or {}).get(d.doc_id, []) + _meeting_rows(ctx, d.doc_id, hits)
+        rows = (figures or {}).get(d.doc_id, []) + _meeting_rows(ctx, d.doc_id, hits, meeting.get(d.doc_id, []))
         hits = [*hits, *_row_hits(ctx, d.doc_id, rows, hits)]
         out.append((d.doc_id, d.unit, ctx.evidence(hits, lean=True) if ctx.mentions_a_term(hits) else []))
     return out
 
 
-def _meeting_rows(ctx: Context, doc_id: str, hits: Sequence[Hit]) -> list[LedgerRow]:
+def _meeting(ctx: Context) -> dict[str, list[LedgerRow]]:
+    """Every report's ledger rows whose value and measure meet the question's numbers, found in the
+    ledger's columns at once (rag.store.columns): the rows of the other figures are never read."""
+    if not ctx.a.constraints:
+        return {}
+    constraints = ctx.a.constraints
+
+    def keep(
+        values: npt.NDArray[np.float64], codes: npt.NDArray[np.int32], names: npt.NDArray[np.str_]
+    ) -> npt.NDArray[np.bool_]:
+        mask = np.ones(len(values), dtype=bool)
+        if len(values) == 0:
+            return mask
+        for c in constraints:  # a measure's verdict once per measure named, then per row by its code
+            measured = np.asarray([same_measure(str(name), c.measure) for name in names], dtype=bool)
+            mask &= measured[codes] & OPS[c.op](values, c.value)
+        return mask
+
+    return ctx.retriever.ledger_where(keep)
+
+
+def _meeting_rows(ctx: Context, doc_id: str, hits: Sequence[Hit], rows: Sequence[LedgerRow]) -> list[LedgerRow]:
     """The ledger first: for a question that sets a number ("调解成功率达到100%"), the report's figures
     that meet it, in a sentence naming the question's terms, wherever they rank. The six passages
     retrieved per report can miss a figure stated once in a long report; the judge then reads their
@@ -291,9 +313,7 @@ def _meeting_rows(ctx: Context, doc_id: str, hits: Sequence[Hit]) -> list[Ledger
         return []
     known = {h.chunk.chunk_id for h in hits}
     out = []
-    for row in ctx.retriever.ledger_of(doc_id):
-        if not all(same_measure(row.measure, c.measure) and OPS[c.op](row.value, c.value) for c in ctx.a.constraints):
-            continue  # cheap first: the figure's own value and measure
+    for row in rows:  # those whose value and measure meet the numbers (_meeting)
         chunk = ctx.retriever.chunk_at(doc_id, row.start)
         if chunk.chunk_id in known:
             continue

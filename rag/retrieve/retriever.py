@@ -25,6 +25,7 @@ from rag.records import Chunk, Hit, Report
 from rag.retrieve.scope import filter_ledger, select_documents
 from rag.segmentation import Segmenter
 from rag.store import DocEntry
+from rag.store.columns import Keep
 from rag.store.protocol import IndexReader
 from rag.text import has_chinese
 
@@ -113,6 +114,14 @@ class Retriever:
             return self._files.ledger_of(doc_id)
         except IndexStateError:
             return []
+
+    def ledger_where(self, keep: Keep) -> dict[str, list[LedgerRow]]:
+        """The ledger rows `keep` picks by value and measure (rag.store.columns), by report; none for an
+        index built without a ledger."""
+        try:
+            return self._files.ledger_where(keep)
+        except IndexStateError:
+            return {}
 
     def chunk_at(self, doc_id: str, offset: int) -> Chunk:
         """The passage of a report that holds a character offset of its text (a ledger row's span)."""

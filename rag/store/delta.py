@@ -46,7 +46,7 @@ BASE_FILES = (
     "sentences.npy",
     "dense.faiss",
     "ledger.jsonl",
-    "ledger.offsets.npy",
+    "ledger.columns.npz",
     "sections.npy",
 )
 

@@ -26,6 +26,7 @@ from rag.ledger import LedgerRow
 from rag.lexical import JoinedLexical, LexicalIndex
 from rag.outline import CANONICAL, OutlineRow, canonical_parts, kind_completeness, published_late
 from rag.records import REPORT_METADATA, Chunk, Report
+from rag.store import columns
 from rag.store.entries import FORMAT_VERSION, BuildParams, DocEntry
 from rag.store.guard import recover
 from rag.store.protocol import IndexReader
@@ -83,7 +84,8 @@ class IndexFiles:
         if len(self._row_doc) != self.size:
             raise IndexStateError(f"{manifest_path}: chunk count does not match; rebuild with `rag build`")
         self._lock = threading.Lock()
-        self._ledger_spans: dict[str, tuple[str, int, int]] | None = None
+        self._ledger_places: dict[str, tuple[str, int]] | None = None
+        self._ledger_columns: dict[str, columns.Columns] = {}
 
     def dense(self) -> DenseIndex | JoinedDense:
         parts = []
@@ -214,27 +216,38 @@ class IndexFiles:
             yield from self.ledger_of(d.doc_id)
 
     def ledger_of(self, doc_id: str) -> list[LedgerRow]:
-        """One report's figures, read with one pread between its bounds in ledger.offsets.npy."""
-        seg, lo, hi = self._ledger_span(doc_id)
-        if hi <= lo:
-            return []
-        name = f"{seg}ledger.jsonl"
-        try:
-            data = os.pread(self._fd(name), hi - lo, lo)
-            return [LedgerRow(**orjson.loads(line)) for line in data.splitlines()]
-        except (OSError, ValueError, TypeError) as exc:
-            raise IndexStateError(f"{self.folder / name}: corrupt; rebuild with `rag build`") from exc
+        """One report's figures, read with one pread between its bounds (rag.store.columns)."""
+        seg, pos = self._ledger_place(doc_id)
+        c = self._columns(seg)
+        rows = self._fd(f"{seg}{columns.ROWS}")
+        return columns.parse(rows, c, int(c.docs[pos]), int(c.docs[pos + 1]), self.folder / seg / columns.ROWS)
 
-    def _ledger_span(self, doc_id: str) -> tuple[str, int, int]:
+    def ledger_where(self, keep: columns.Keep) -> dict[str, list[LedgerRow]]:
+        """The figures `keep` picks by value and measure, by report; only those are read."""
+        out: dict[str, list[LedgerRow]] = {}
+        for seg in self.segments:
+            c = self._columns(seg)
+            picked = np.flatnonzero(keep(c.values, c.codes, c.names))
+            for row in columns.parse_rows(
+                self._fd(f"{seg}{columns.ROWS}"), c, picked, self.folder / seg / columns.ROWS
+            ):
+                out.setdefault(row.doc_id, []).append(row)
+        return out
+
+    def _ledger_place(self, doc_id: str) -> tuple[str, int]:
         with self._lock:
-            if self._ledger_spans is None:
-                spans: dict[str, tuple[str, int, int]] = {}
-                for seg, docs in self._segment_documents().items():
-                    bounds = self._ledger_bounds(seg, docs)
-                    for n, d in enumerate(docs):
-                        spans[d.doc_id] = (seg, int(bounds[n]), int(bounds[n + 1]))
-                self._ledger_spans = spans
-        return self._ledger_spans[doc_id]
+            if self._ledger_places is None:
+                self._ledger_places = {
+                    d.doc_id: (seg, n) for seg, docs in self._segment_documents().items() for n, d in enumerate(docs)
+                }
+        return self._ledger_places[doc_id]
+
+    def _columns(self, seg: str) -> columns.Columns:
+        with self._lock:
+            if seg not in self._ledger_columns:
+                docs = [d.doc_id for d in self._segment_documents()[seg]]
+                self._ledger_columns[seg] = columns.read(self.folder / seg, docs)
+            return self._ledger_columns[seg]
 
     def _segment_documents(self) -> dict[str, list[DocEntry]]:
         """Each segment's reports, in the order its files hold them."""
@@ -242,22 +255,6 @@ class IndexFiles:
         for d in sorted(self.documents, key=lambda d: d.first):
             out[self.segment_of(min(d.first, self.size - 1))[0]].append(d)
         return out
-
-    def _ledger_bounds(self, seg: str, docs: list[DocEntry]) -> npt.NDArray[np.int64]:
-        """The byte bounds of each report's run of rows; an index written before they were kept has
-        them found by one pass over its ledger (line by line, nothing kept but the bounds)."""
-        path = self.folder / seg / "ledger.jsonl"
-        if not path.exists():
-            raise IndexStateError(f"{self.folder}: built without a ledger; rebuild it with `rag build`")
-        try:
-            bounds: npt.NDArray[np.int64] = np.load(self.folder / seg / "ledger.offsets.npy")
-        except FileNotFoundError:
-            bounds = _scan_bounds(path, [d.doc_id for d in docs])
-        except (OSError, ValueError, EOFError) as exc:
-            raise IndexStateError(f"{path.with_suffix('.offsets.npy')}: corrupt; rebuild with `rag build`") from exc
-        if bounds.shape != (len(docs) + 1,) or np.any(np.diff(bounds) < 0):
-            raise IndexStateError(f"{path}: does not match the manifest; rebuild with `rag build`")
-        return bounds
 
     def vectors_by_key(self, only: list[str] | None = None) -> dict[str, npt.NDArray[np.float32]]:
         """Every chunk and sentence vector of this index (or of the segments `only`) by content key,
@@ -370,28 +367,6 @@ def outline_rows(reader: IndexReader) -> list[OutlineRow]:
             )
         )
     return rows
-
-
-def _scan_bounds(path: Path, doc_ids: list[str]) -> npt.NDArray[np.int64]:
-    """Bounds of each report's run of lines in a ledger.jsonl written report by report."""
-    runs: dict[str, tuple[int, int]] = {}
-    at = 0
-    try:
-        with path.open("rb") as fh:
-            for line in fh:
-                doc_id = str(orjson.loads(line)["doc_id"])
-                start, _ = runs.get(doc_id, (at, at))
-                runs[doc_id] = (start, at + len(line))
-                at += len(line)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise IndexStateError(f"{path}: corrupt; rebuild with `rag build`") from exc
-    bounds = [0]
-    for doc_id in doc_ids:
-        start, end = runs.get(doc_id, (bounds[-1], bounds[-1]))
-        if start != bounds[-1]:
-            raise IndexStateError(f"{path}: not in report order; rebuild with `rag build`")
-        bounds.append(end)
-    return np.asarray(bounds, dtype=np.int64)
 
 
 def _stamp(path: Path) -> tuple[int, int, int]:

@@ -15,6 +15,7 @@ import numpy.typing as npt
 from rag.ledger import LedgerRow
 from rag.outline import OutlineRow
 from rag.records import Chunk, Report
+from rag.store.columns import Keep
 from rag.store.entries import BuildParams, DocEntry
 
 
@@ -94,6 +95,8 @@ class IndexReader(Protocol):
     def ledger(self) -> Iterable[LedgerRow]: ...
 
     def ledger_of(self, doc_id: str) -> list[LedgerRow]: ...
+
+    def ledger_where(self, keep: Keep) -> dict[str, list[LedgerRow]]: ...
 
     def stale(self) -> bool:
         """Whether another process changed the index since it was opened (a shared engine)."""

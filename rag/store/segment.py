@@ -31,6 +31,7 @@ from rag.lexical import LexicalIndex
 from rag.outline import CANONICAL, canonical_parts, canonical_section
 from rag.records import Chunk, Report
 from rag.segmentation import Segmenter
+from rag.store import columns
 from rag.store.entries import BuildParams, DocEntry
 from rag.store.guard import replaceable, sibling
 from rag.text import sentence_spans
@@ -278,19 +279,7 @@ def write_segment(folder: Path, seg: Segment) -> list[dict[str, Any]]:
     seg.dense.save(folder / "dense.faiss")
     (folder / "lexical").mkdir()
     seg.lexical.save(folder / "lexical")
-    # a report's figures are one run of lines (the build extracts them report by report); their byte
-    # bounds, one per report in entry order, let a reader take one report's rows with one read
-    bounds: list[int] = []
-    by_doc: dict[str, list[LedgerRow]] = {}
-    for row in seg.ledger:
-        by_doc.setdefault(row.doc_id, []).append(row)
-    with (folder / "ledger.jsonl").open("wb") as fh:
-        for e in seg.entries:
-            bounds.append(fh.tell())
-            for row in by_doc.get(e.doc_id, []):
-                fh.write(json.dumps(row.to_dict(), ensure_ascii=False).encode() + b"\n")
-        bounds.append(fh.tell())
-    np.save(folder / "ledger.offsets.npy", np.asarray(bounds, dtype=np.int64))
+    columns.write(folder, [e.doc_id for e in seg.entries], seg.ledger)
     return [asdict(e) | {"offset": o} for e, o in zip(seg.entries, offsets, strict=True)]
 
 

@@ -25,6 +25,7 @@ from rag.ledger import LedgerRow
 from rag.outline import OutlineRow
 from rag.records import REPORT_METADATA, Chunk, Report
 from rag.store import FORMAT_VERSION, BuildParams, DocEntry
+from rag.store.columns import Keep
 from rag.store.files import outline_rows
 
 KEPT = 4096
@@ -189,6 +190,16 @@ class OceanBaseIndex:
             return [LedgerRow(**orjson.loads(rec)) for (rec,) in rows]
         except (ValueError, TypeError) as exc:
             raise IndexStateError(f"{self.engine.shown}: ledger corrupt; rebuild with `rag build`") from exc
+
+    def ledger_where(self, keep: Keep) -> dict[str, list[LedgerRow]]:
+        """The rows `keep` picks: every row read here (the engine holds no columns of its own)."""
+        rows = list(self.ledger())
+        names, codes = np.unique(np.asarray([r.measure for r in rows], dtype=np.str_), return_inverse=True)
+        values = np.asarray([r.value for r in rows], dtype=np.float64)
+        out: dict[str, list[LedgerRow]] = {}
+        for i in np.flatnonzero(keep(values, codes.astype(np.int32), names)).tolist():
+            out.setdefault(rows[i].doc_id, []).append(rows[i])
+        return out
 
     def stale(self) -> bool:
         found = self.db.query("SELECT v FROM rag_meta WHERE k = 'version'")
