@@ -81,6 +81,7 @@ def grow(source: Path, target: Path, chunks: int) -> float:
                 fh.write(json.dumps(out, ensure_ascii=False).encode() + b"\n")
     np.save(target / "chunks.offsets.npy", np.asarray(offsets, dtype=np.int64))
     np.save(target / "sections.npy", np.tile(np.load(source / "sections.npy"), copies))
+    np.save(target / "chunks.starts.npy", np.tile(np.asarray([rec["start"] for rec in records]), copies))
     ledger: dict[str, list[dict[str, object]]] = {}
     for line in (source / "ledger.jsonl").open(encoding="utf-8"):
         row = json.loads(line)

@@ -114,6 +114,21 @@ class TestStorage:
         for d in retriever.documents:
             assert old.ledger_of(d.doc_id) == retriever.ledger_of(d.doc_id)
 
+    def test_a_rows_passage_is_found_by_the_starts_as_by_reading(
+        self, index_copy: Path, retriever: Retriever, e5: OnnxE5Encoder
+    ) -> None:
+        (index_copy / "chunks.starts.npy").unlink()  # an index written before: passages read instead
+        old = Retriever.open(index_copy, encoder=e5)
+        assert retriever._files.chunk_starts() is not None and old._files.chunk_starts() is None
+        for d in retriever.documents:
+            chunks = retriever.chunks_of(d.doc_id)
+            offsets = {0, len(retriever.report(d.doc_id).text) - 1, *(c.start for c in chunks)}
+            offsets |= {c.start - 1 for c in chunks} | {r.start for r in retriever.ledger_of(d.doc_id)}
+            for offset in sorted(o for o in offsets if o >= 0):
+                found = retriever.chunk_at(d.doc_id, offset)
+                assert found == old.chunk_at(d.doc_id, offset)
+                assert found.start <= offset or found == chunks[0]
+
     @pytest.mark.parametrize("damage", ["short", "unordered", "garbage", "codes"])
     def test_damaged_columns_say_rebuild(self, index_copy: Path, e5: OnnxE5Encoder, damage: str) -> None:
         path = index_copy / "ledger.columns.npz"

@@ -126,8 +126,12 @@ class Retriever:
     def chunk_at(self, doc_id: str, offset: int) -> Chunk:
         """The passage of a report that holds a character offset of its text (a ledger row's span)."""
         first, last = self._doc_rows[doc_id]
+        starts = self._files.chunk_starts()
+        if starts is not None:  # the last passage starting at or before the offset, without reading any
+            at = first + int(np.searchsorted(starts[first:last], offset, side="right")) - 1
+            return self._files.chunk(max(at, first))
         lo, hi = first, last - 1
-        while lo < hi:  # the last passage starting at or before the offset
+        while lo < hi:
             mid = (lo + hi + 1) // 2
             if self._files.chunk(mid).start <= offset:
                 lo = mid

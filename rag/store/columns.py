@@ -12,6 +12,7 @@ Imports rag.ledger and rag.errors.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,6 +136,39 @@ def _scan(path: Path, doc_ids: Sequence[str]) -> Columns:
             raise IndexStateError(f"{path}: not in report order; rebuild with `rag build`")
         docs.append(end)
     return Columns(*_arrays(docs, [*offsets, at], values, measures))
+
+
+class LedgerFiles:
+    """The ledger of an index folder's segments, read through the folder's open descriptors."""
+
+    def __init__(self, folder: Path, order: dict[str, list[str]], fd: Callable[[str], int]) -> None:
+        """order: each segment's reports, in the order its files hold them."""
+        self._folder = folder
+        self._order = order
+        self._fd = fd
+        self._place = {doc_id: (seg, n) for seg, ids in order.items() for n, doc_id in enumerate(ids)}
+        self._columns: dict[str, Columns] = {}
+        self._lock = threading.Lock()
+
+    def of(self, doc_id: str) -> list[LedgerRow]:
+        seg, n = self._place[doc_id]
+        c = self._segment(seg)
+        return parse(self._fd(f"{seg}{ROWS}"), c, int(c.docs[n]), int(c.docs[n + 1]), self._folder / seg / ROWS)
+
+    def where(self, keep: Keep) -> dict[str, list[LedgerRow]]:
+        out: dict[str, list[LedgerRow]] = {}
+        for seg in self._order:
+            c = self._segment(seg)
+            picked = np.flatnonzero(keep(c.values, c.codes, c.names))
+            for row in parse_rows(self._fd(f"{seg}{ROWS}"), c, picked, self._folder / seg / ROWS):
+                out.setdefault(row.doc_id, []).append(row)
+        return out
+
+    def _segment(self, seg: str) -> Columns:
+        with self._lock:
+            if seg not in self._columns:
+                self._columns[seg] = read(self._folder / seg, self._order[seg])
+            return self._columns[seg]
 
 
 def parse(fd: int, c: Columns, first: int, last: int, path: Path) -> list[LedgerRow]:

@@ -41,6 +41,7 @@ BM25 length normalisation and its exact (flat) FAISS search stay cheap and close
 BASE_FILES = (
     "chunks.jsonl",
     "chunks.offsets.npy",
+    "chunks.starts.npy",
     "reports.jsonl",
     "vectors.npy",
     "sentences.npy",

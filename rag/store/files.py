@@ -84,8 +84,9 @@ class IndexFiles:
         if len(self._row_doc) != self.size:
             raise IndexStateError(f"{manifest_path}: chunk count does not match; rebuild with `rag build`")
         self._lock = threading.Lock()
-        self._ledger_places: dict[str, tuple[str, int]] | None = None
-        self._ledger_columns: dict[str, columns.Columns] = {}
+        self._ledger: columns.LedgerFiles | None = None
+        self._starts: npt.NDArray[np.int64] | None = None
+        self._read_once: set[str] = set()
 
     def dense(self) -> DenseIndex | JoinedDense:
         parts = []
@@ -168,6 +169,19 @@ class IndexFiles:
                 self._spans.popitem(last=False)
         return self._row_doc[row].chunk(rec)
 
+    def chunk_starts(self) -> npt.NDArray[np.int64] | None:
+        """Where each passage starts in its report's text, by row; None for an index written before
+        they were kept (the caller then reads the passages)."""
+        with self._lock:
+            if "starts" not in self._read_once:
+                self._read_once.add("starts")
+                try:
+                    starts = np.concatenate([np.load(self.folder / s / "chunks.starts.npy") for s in self.segments])
+                    self._starts = starts if starts.shape == (self.size,) else None
+                except (OSError, ValueError, EOFError):
+                    pass
+            return self._starts
+
     def chunks(self, rows: Sequence[int]) -> list[Chunk]:
         return [self.chunk(r) for r in rows]
 
@@ -217,37 +231,18 @@ class IndexFiles:
 
     def ledger_of(self, doc_id: str) -> list[LedgerRow]:
         """One report's figures, read with one pread between its bounds (rag.store.columns)."""
-        seg, pos = self._ledger_place(doc_id)
-        c = self._columns(seg)
-        rows = self._fd(f"{seg}{columns.ROWS}")
-        return columns.parse(rows, c, int(c.docs[pos]), int(c.docs[pos + 1]), self.folder / seg / columns.ROWS)
+        return self._ledger_files().of(doc_id)
 
     def ledger_where(self, keep: columns.Keep) -> dict[str, list[LedgerRow]]:
         """The figures `keep` picks by value and measure, by report; only those are read."""
-        out: dict[str, list[LedgerRow]] = {}
-        for seg in self.segments:
-            c = self._columns(seg)
-            picked = np.flatnonzero(keep(c.values, c.codes, c.names))
-            for row in columns.parse_rows(
-                self._fd(f"{seg}{columns.ROWS}"), c, picked, self.folder / seg / columns.ROWS
-            ):
-                out.setdefault(row.doc_id, []).append(row)
-        return out
+        return self._ledger_files().where(keep)
 
-    def _ledger_place(self, doc_id: str) -> tuple[str, int]:
+    def _ledger_files(self) -> columns.LedgerFiles:
         with self._lock:
-            if self._ledger_places is None:
-                self._ledger_places = {
-                    d.doc_id: (seg, n) for seg, docs in self._segment_documents().items() for n, d in enumerate(docs)
-                }
-        return self._ledger_places[doc_id]
-
-    def _columns(self, seg: str) -> columns.Columns:
-        with self._lock:
-            if seg not in self._ledger_columns:
-                docs = [d.doc_id for d in self._segment_documents()[seg]]
-                self._ledger_columns[seg] = columns.read(self.folder / seg, docs)
-            return self._ledger_columns[seg]
+            if self._ledger is None:
+                order = {seg: [d.doc_id for d in docs] for seg, docs in self._segment_documents().items()}
+                self._ledger = columns.LedgerFiles(self.folder, order, self._fd)
+            return self._ledger
 
     def _segment_documents(self) -> dict[str, list[DocEntry]]:
         """Each segment's reports, in the order its files hold them."""

@@ -273,6 +273,8 @@ def write_segment(folder: Path, seg: Segment) -> list[dict[str, Any]]:
             fh.write(json.dumps(rec, ensure_ascii=False).encode() + b"\n")
             sent_row += len(spans)
     np.save(folder / "chunks.offsets.npy", np.asarray(chunk_offsets, dtype=np.int64))
+    # where each passage starts in its report's text: a ledger row's passage is found without reading
+    np.save(folder / "chunks.starts.npy", np.asarray([c.start for c in seg.chunks], dtype=np.int64))
     np.save(folder / "vectors.npy", seg.vectors)
     np.save(folder / "sentences.npy", seg.sentences.vectors)
     np.save(folder / "sections.npy", seg.sections)

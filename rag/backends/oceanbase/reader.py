@@ -146,6 +146,10 @@ class OceanBaseIndex:
     def chunk(self, row: int) -> Chunk:
         return self._get(row)[0]
 
+    def chunk_starts(self) -> npt.NDArray[np.int64] | None:
+        """Not kept by the engine: a ledger row's passage is found by reading passages."""
+        return None
+
     def chunks(self, rows: Sequence[int]) -> list[Chunk]:
         self._read(rows)
         return [self._get(r)[0] for r in rows]
