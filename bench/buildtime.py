@@ -37,19 +37,34 @@ encoder = load_encoder(files.encoder_id)
 chunks = files.chunks(range(files.size))
 texts = [indexed_text(c, prefix_sections=files.params.prefix_sections) for c in chunks]
 spans = [sentence_spans(c.text) for c in chunks]
-shift = [len(t) - len(c.text) for t, c in zip(texts, chunks)]
-order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+pooled = files.params.pooled_sentences
+
+def batches(items):
+    order = sorted(range(len(items)), key=lambda i: len(items[i]))
+    return [order[b : b + EMBED_BATCH] for b in range(0, len(order), EMBED_BATCH)]
+
+if pooled:  # sentence vectors from the passage's own pass
+    shift = [len(t) - len(c.text) for t, c in zip(texts, chunks)]
+    work = [
+        lambda b=b: encoder.encode_passages_with_spans(
+            [texts[i] for i in b], [[(a + shift[i], e + shift[i]) for a, e in spans[i]] for i in b]
+        )
+        for b in batches(texts)
+    ]
+    embedded = texts
+else:  # passages, then every sentence on its own (the shipped default)
+    sentences = [c.text[a:b] for c, sp in zip(chunks, spans) for a, b in sp]
+    work = [lambda b=b: encoder.encode_passages([texts[i] for i in b]) for b in batches(texts)]
+    work += [lambda b=b: encoder.encode_passages([sentences[i] for i in b]) for b in batches(sentences)]
+    embedded = texts + sentences
 times = []
 for _ in range(int(sys.argv[2])):
     t = time.perf_counter()
-    for b in range(0, len(order), EMBED_BATCH):
-        batch = order[b : b + EMBED_BATCH]
-        encoder.encode_passages_with_spans(
-            [texts[i] for i in batch], [[(a + shift[i], e + shift[i]) for a, e in spans[i]] for i in batch]
-        )
+    for w in work:
+        w()
     times.append(time.perf_counter() - t)
-tokens = sum(encoder.count_tokens(t) for t in texts)
-print(json.dumps({"pure": statistics.median(times), "passages": len(texts), "tokens": tokens}))
+tokens = sum(encoder.count_tokens(t) for t in embedded)
+print(json.dumps({"pure": statistics.median(times), "passages": len(embedded), "tokens": tokens, "pooled": pooled}))
 """
 
 
@@ -61,6 +76,7 @@ def build(code: Path, parts: list[Path], index: Path) -> tuple[float, float]:
     done = subprocess.run(
         [sys.executable, "-m", "rag.cli", "build", *map(str, parts), "--index", str(index)],
         env=env,
+        cwd=code,  # `python -m` imports rag from the working folder before PYTHONPATH
         capture_output=True,
         text=True,
         check=False,
@@ -93,6 +109,7 @@ def main() -> None:
         done = subprocess.run(
             [sys.executable, "-c", PURE, str(index), str(args.repeat)],
             env=dict(os.environ, PYTHONPATH=str(ROOT)),
+            cwd=ROOT,
             capture_output=True,
             text=True,
             check=True,
@@ -101,7 +118,8 @@ def main() -> None:
 
         pure = json.loads(done.stdout.strip().splitlines()[-1])
         print(
-            f"\n## rag build of {', '.join(args.parts)}: {pure['passages']} passages, {pure['tokens']} tokens embedded"
+            f"\n## rag build of {', '.join(args.parts)}: {pure['passages']} texts embedded "
+            f"({'passages, sentences pooled' if pure['pooled'] else 'passages and sentences'}), {pure['tokens']} tokens"
         )
         print(f"pure encoding (this tree's encoder, the build's batches): {pure['pure']:.1f} s")
         print("| tree | wall s (median) | build's own s (after reading) | wall / pure encoding |")

@@ -46,9 +46,11 @@ print(json.dumps({"warm": statistics.median(times), "rss": rss, "answers": answe
 """
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> float:
+def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> float:
+    """Wall seconds of one command run in `cwd`: `python -m` and `-c` import rag from the working
+    folder before PYTHONPATH, so each tree's code runs only from its own folder."""
     t = time.perf_counter()
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         sys.exit(f"bench: {' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
     return time.perf_counter() - t
@@ -99,14 +101,15 @@ def main() -> None:
                     env = dict(os.environ, PYTHONPATH=str(code))
                     rag = [sys.executable, "-m", "rag.cli"]
                     f = figures[name]
-                    f.setdefault("search", []).append(timed([*rag, "search", SEARCH, "--index", str(index)], env))
-                    f.setdefault("lookup", []).append(timed([*rag, "ask", LOOKUP, "--index", str(index)], env))
-                    f.setdefault("list", []).append(timed([*rag, "ask", LISTS[0], "--index", str(index)], env))
+                    f.setdefault("search", []).append(timed([*rag, "search", SEARCH, "--index", str(index)], env, code))
+                    f.setdefault("lookup", []).append(timed([*rag, "ask", LOOKUP, "--index", str(index)], env, code))
+                    f.setdefault("list", []).append(timed([*rag, "ask", LISTS[0], "--index", str(index)], env, code))
             for name, code in trees.items():
                 env = dict(os.environ, PYTHONPATH=str(code))
                 done = subprocess.run(
                     [sys.executable, "-c", WARM, str(index), "2", json.dumps(LISTS, ensure_ascii=False)],
                     env=env,
+                    cwd=code,
                     capture_output=True,
                     text=True,
                     check=True,

