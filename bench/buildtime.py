@@ -12,18 +12,20 @@ FAISS or writing. The ratio wall / pure is the build's overhead over its encoder
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import trees  # noqa: E402
+
 REAL = ROOT.parent / "shared" / "real-reports"
 PURE = """
 import json, statistics, sys, time
@@ -71,15 +73,9 @@ print(json.dumps({"pure": statistics.median(times), "passages": len(embedded), "
 def build(code: Path, parts: list[Path], index: Path) -> tuple[float, float]:
     """(wall s, the build's own seconds_total) of one fresh build."""
     shutil.rmtree(index, ignore_errors=True)
-    env = dict(os.environ, PYTHONPATH=str(code))
     t = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "rag.cli", "build", *map(str, parts), "--index", str(index)],
-        env=env,
-        cwd=code,  # `python -m` imports rag from the working folder before PYTHONPATH
-        capture_output=True,
-        text=True,
-        check=False,
+    done = trees.run_in(
+        code, [sys.executable, "-m", "rag.cli", "build", *map(str, parts), "--index", str(index)], check=False
     )
     wall = time.perf_counter() - t
     if done.returncode != 0:
@@ -95,32 +91,18 @@ def main() -> None:
     ap.add_argument("--parts", nargs="+", default=["docx-provinces-2025", "fazhi-web", "pdf", "xxgk-web"])
     args = ap.parse_args()
     parts = [REAL / p for p in args.parts]
-    work = Path(tempfile.mkdtemp(prefix="rag-buildtime-"))
-    tree = work / "baseline"
-    subprocess.run(["git", "worktree", "add", "--detach", str(tree), args.baseline], cwd=ROOT, check=True)
-    print(f"load average before: {os.getloadavg()}")
-    trees = {args.baseline: tree, "this tree": ROOT}
-    walls: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
-    try:
+    print(f"{args.repeat} alternating builds per tree")
+    with trees.beside(args.baseline, "rag-buildtime-") as (work, code_of):
+        walls: dict[str, list[tuple[float, float]]] = {name: [] for name in code_of}
         for _ in range(args.repeat):
-            for name, code in trees.items():
+            for name, code in code_of.items():
                 walls[name].append(build(code, parts, work / f"index-{len(walls[name])}-{name[:4]}"))
         index = next(work.glob("index-*-this"))
-        done = subprocess.run(
-            [sys.executable, "-c", PURE, str(index), str(args.repeat)],
-            env=dict(os.environ, PYTHONPATH=str(ROOT)),
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        import json
-
+        done = trees.run_in(ROOT, [sys.executable, "-c", PURE, str(index), str(args.repeat)])
         pure = json.loads(done.stdout.strip().splitlines()[-1])
-        print(
-            f"\n## rag build of {', '.join(args.parts)}: {pure['passages']} texts embedded "
-            f"({'passages, sentences pooled' if pure['pooled'] else 'passages and sentences'}), {pure['tokens']} tokens"
-        )
+        kind = "passages, sentences pooled" if pure["pooled"] else "passages and sentences"
+        what = f"{pure['passages']} texts embedded ({kind}), {pure['tokens']} tokens"
+        print(f"\n## rag build of {', '.join(args.parts)}: {what}")
         print(f"pure encoding (this tree's encoder, the build's batches): {pure['pure']:.1f} s")
         print("| tree | wall s (median) | build's own s (after reading) | wall / pure encoding |")
         print("|---|---|---|---|")
@@ -128,10 +110,6 @@ def main() -> None:
             wall = statistics.median(w for w, _ in runs)
             own = statistics.median(s for _, s in runs)
             print(f"| {name} | {wall:.1f} | {own:.1f} | {wall / pure['pure']:.2f}x |")
-    finally:
-        print(f"\nload average after: {os.getloadavg()}; {args.repeat} alternating builds per tree")
-        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

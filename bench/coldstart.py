@@ -18,15 +18,15 @@ import json
 import math
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import trees  # noqa: E402
+
 SEARCH = "主动公开政府信息多少条"
 LOOKUP = "上海市2024年地区生产总值是多少?"
 LISTS = ["哪些单位矛盾纠纷调解成功率达到100%?", "哪些单位开展了法律明白人培训?"]
@@ -46,11 +46,10 @@ print(json.dumps({"warm": statistics.median(times), "rss": rss, "answers": answe
 """
 
 
-def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> float:
-    """Wall seconds of one command run in `cwd`: `python -m` and `-c` import rag from the working
-    folder before PYTHONPATH, so each tree's code runs only from its own folder."""
+def timed(cmd: list[str], code: Path) -> float:
+    """Wall seconds of one command with the code of `code` (bench/trees.py)."""
     t = time.perf_counter()
-    done = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, check=False)
+    done = trees.run_in(code, cmd, check=False)
     if done.returncode != 0:
         sys.exit(f"bench: {' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
     return time.perf_counter() - t
@@ -80,12 +79,8 @@ def main() -> None:
     args = ap.parse_args()
     if not args.index and not args.corpora:
         ap.error("--index or --corpora")
-    work = Path(tempfile.mkdtemp(prefix="rag-cold-"))
-    tree = work / "baseline"
-    subprocess.run(["git", "worktree", "add", "--detach", str(tree), args.baseline], cwd=ROOT, check=True)
-    print(f"load average before: {os.getloadavg()}")
-    trees = {args.baseline: tree, "this tree": ROOT}
-    try:
+    print(f"medians of {args.repeat} alternating cold runs")
+    with trees.beside(args.baseline, "rag-cold-") as (work, code_of):
         for index in corpora(args, work):
             manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))["counts"]
             print(f"\n## {manifest['documents']} reports, {manifest['chunks']} passages ({index.name})")
@@ -94,26 +89,17 @@ def main() -> None:
                 "warm which units s | warm RSS MB |"
             )
             print("|---|---|---|---|---|---|")
-            figures: dict[str, dict[str, list[float]]] = {name: {} for name in trees}
+            figures: dict[str, dict[str, list[float]]] = {name: {} for name in code_of}
             answers: dict[str, list[str]] = {}
             for _ in range(args.repeat):
-                for name, code in trees.items():
-                    env = dict(os.environ, PYTHONPATH=str(code))
-                    rag = [sys.executable, "-m", "rag.cli"]
-                    f = figures[name]
-                    f.setdefault("search", []).append(timed([*rag, "search", SEARCH, "--index", str(index)], env, code))
-                    f.setdefault("lookup", []).append(timed([*rag, "ask", LOOKUP, "--index", str(index)], env, code))
-                    f.setdefault("list", []).append(timed([*rag, "ask", LISTS[0], "--index", str(index)], env, code))
-            for name, code in trees.items():
-                env = dict(os.environ, PYTHONPATH=str(code))
-                done = subprocess.run(
-                    [sys.executable, "-c", WARM, str(index), "2", json.dumps(LISTS, ensure_ascii=False)],
-                    env=env,
-                    cwd=code,
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                )
+                for name, code in code_of.items():
+                    rag, f = [sys.executable, "-m", "rag.cli"], figures[name]
+                    f.setdefault("search", []).append(timed([*rag, "search", SEARCH, "--index", str(index)], code))
+                    f.setdefault("lookup", []).append(timed([*rag, "ask", LOOKUP, "--index", str(index)], code))
+                    f.setdefault("list", []).append(timed([*rag, "ask", LISTS[0], "--index", str(index)], code))
+            for name, code in code_of.items():
+                lists = json.dumps(LISTS, ensure_ascii=False)
+                done = trees.run_in(code, [sys.executable, "-c", WARM, str(index), "2", lists])
                 warm = json.loads(done.stdout.strip().splitlines()[-1])
                 answers[name] = warm["answers"]
                 f = figures[name]
@@ -123,12 +109,6 @@ def main() -> None:
                 )
             same = len({json.dumps(a, ensure_ascii=False) for a in answers.values()}) == 1
             print(f"answers of the warm questions identical in both trees: {same}")
-    finally:
-        print(f"\nload average after: {os.getloadavg()}; medians of {args.repeat} alternating cold runs")
-        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
-        import shutil
-
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
