@@ -1,7 +1,8 @@
 """Chinese word segmentation for BM25: jieba with the domain user dictionary (rag/data/userdict.txt).
 
-Imports only rag.text. Terms such as 法律明白人 or 三重一大 must stay whole tokens, or BM25
-matches their fragments (法律, 明白) all over the corpus.
+Imports rag.text and its own tables.py (jieba's dictionary and tags from this user's cache, via
+rag.usercache). Terms such as 法律明白人 or 三重一大 must stay whole tokens, or BM25 matches their
+fragments (法律, 明白) all over the corpus.
 """
 
 from __future__ import annotations
