@@ -120,11 +120,12 @@ class Helper:
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """Close the helper's input (it exits on end of input, at once) and reap it; kill it if it lingers."""
+    """Close the helper's input (an idle helper exits at once) and reap it; one still building its
+    tokenizer (a command that failed before its question, a missing index) is killed, not waited for."""
     try:
         if proc.stdin is not None:
             proc.stdin.close()
-        proc.wait(timeout=1.0)
+        proc.wait(timeout=0.2)
     except (OSError, subprocess.TimeoutExpired):
         proc.kill()
         proc.wait()
