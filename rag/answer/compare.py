@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
 
 from rag.answer.evidence import (
     Citations,
@@ -23,6 +27,7 @@ from rag.question import Term
 from rag.question.synonyms import synonyms
 from rag.records import Answer
 from rag.retrieve import Scope
+from rag.store import DocEntry
 
 REPORT_YEAR = re.compile(r"（\d{4}年报告）|\(\d{4} report\)")
 """The year a value's report covers, from the index, not the text: like the unit name it labels the
@@ -136,13 +141,30 @@ def _stated(ctx: Context, rows: list[LedgerRow], evidence: list[Evidence]) -> tu
     return None
 
 
+def _comparable_rows(ctx: Context, docs: Sequence[DocEntry]) -> dict[str, list[LedgerRow]]:
+    """Each report's ledger rows of a measure the question compares (Subject.of's first test, here
+    over the ledger's columns): at 10,000 reports the others are most of 900,000 rows never parsed."""
+    a = ctx.a
+
+    def keep(
+        values: npt.NDArray[np.float64], codes: npt.NDArray[np.int32], names: npt.NDArray[np.str_]
+    ) -> npt.NDArray[np.bool_]:
+        fits = [
+            (not a.measure or same_measure(str(n), a.measure)) and (str(n) == "%") == a.wants_percent for n in names
+        ]
+        return np.asarray(fits, dtype=bool)[codes] if len(values) else np.zeros(0, dtype=bool)
+
+    picked = ctx.retriever.ledger_where(keep)
+    return {d.doc_id: picked.get(d.doc_id, []) for d in docs}
+
+
 def compare(ctx: Context, scope: Scope) -> Answer:
     named = set(ctx.retriever.units_in(ctx.question)) if scope.unit is None else set()
     docs = [d for d in in_scope(ctx, scope) if not named or d.unit in named]
     # a ranking is over the reports known to lie in the question's region and years; those that only
     # may (their place or year unsettled) are ranked only when no report is known to
     docs = [d for d in docs if ctx.reach.sure(d)] or docs
-    subject = Subject.of(ctx.a, ctx.weights, {d.doc_id: ctx.retriever.ledger_of(d.doc_id) for d in docs})
+    subject = Subject.of(ctx.a, ctx.weights, _comparable_rows(ctx, docs))
     reports = per_report(ctx, scope, subject.rows, docs)
     found_rows: list[_Row] = []
     unnamed: list[_Row] = []
