@@ -217,6 +217,25 @@ class TestLedgerFirst:
         plain = Context(retriever, "哪些单位开展了法律明白人培训?", retriever.segmenter, default_glossary())
         assert _meeting(plain) == {}  # no number asked: retrieval alone
 
+    def test_a_comparison_reads_only_the_rows_of_the_measure_it_compares(self, retriever: Retriever) -> None:
+        from rag.answer.compare import _comparable_rows
+        from rag.answer.evidence import Context, default_glossary
+        from rag.quantities import same_measure
+
+        for question in ("哪个单位主动公开政府信息最多?", "哪个单位行政复议纠错率最高?"):
+            ctx = Context(retriever, question, retriever.segmenter, default_glossary())
+            a = ctx.a
+            rows = _comparable_rows(ctx, retriever.documents)
+            want = {
+                d.doc_id: [
+                    r
+                    for r in retriever.ledger_of(d.doc_id)
+                    if (not a.measure or same_measure(r.measure, a.measure)) and (r.measure == "%") == a.wants_percent
+                ]
+                for d in retriever.documents
+            }
+            assert rows == want and any(rows.values())
+
 
 class TestFiguresCheckedAgainstEachOther:
     def test_a_rate_is_checked_against_the_counts_it_is_made_of(self) -> None:
