@@ -106,6 +106,14 @@ class TestStorage:
         whole = [r for r in retriever.ledger() if r.measure == "%" and r.value >= 100]
         assert whole and [r for d in retriever.documents for r in picked.get(d.doc_id, [])] == whole
 
+    def test_the_rows_naming_a_word_are_those_whose_indicator_or_span_holds_it(self, retriever: Retriever) -> None:
+        every = list(retriever.ledger())
+        for words in (["公开"], ["复议", "诉讼"], ["万元", "不存在的词"], ['"', "a"]):
+            picked = retriever.ledger_where(lambda v, c, n: np.ones(len(v), dtype=bool), holding=words)
+            want = [r for r in every if any(w in r.indicator or w in r.span for w in words)]
+            assert [r for d in retriever.documents for r in picked.get(d.doc_id, [])] == want
+        assert retriever.ledger_where(lambda v, c, n: np.ones(len(v), dtype=bool), holding=[]) == {}
+
     def test_an_index_written_before_the_columns_reads_the_same(
         self, index_copy: Path, retriever: Retriever, e5: OnnxE5Encoder
     ) -> None:
@@ -217,24 +225,21 @@ class TestLedgerFirst:
         plain = Context(retriever, "哪些单位开展了法律明白人培训?", retriever.segmenter, default_glossary())
         assert _meeting(plain) == {}  # no number asked: retrieval alone
 
-    def test_a_comparison_reads_only_the_rows_of_the_measure_it_compares(self, retriever: Retriever) -> None:
+    def test_a_comparison_reads_only_rows_that_may_name_what_it_compares(self, retriever: Retriever) -> None:
+        """Issue 29: the rows a comparison parses are found in the ledger's columns and raw lines; what it
+        ranks is what it ranked over every row."""
         from rag.answer.compare import _comparable_rows
         from rag.answer.evidence import Context, default_glossary
-        from rag.quantities import same_measure
+        from rag.answer.figures import Subject
 
-        for question in ("哪个单位主动公开政府信息最多?", "哪个单位行政复议纠错率最高?"):
+        for question in ("哪个单位主动公开政府信息最多?", "哪个单位行政复议纠错率最高?", "哪个区收到的申请最多?"):
             ctx = Context(retriever, question, retriever.segmenter, default_glossary())
-            a = ctx.a
             rows = _comparable_rows(ctx, retriever.documents)
-            want = {
-                d.doc_id: [
-                    r
-                    for r in retriever.ledger_of(d.doc_id)
-                    if (not a.measure or same_measure(r.measure, a.measure)) and (r.measure == "%") == a.wants_percent
-                ]
-                for d in retriever.documents
-            }
-            assert rows == want and any(rows.values())
+            every = {d.doc_id: retriever.ledger_of(d.doc_id) for d in retriever.documents}
+            assert 0 < sum(map(len, rows.values())) < sum(map(len, every.values())) / 4
+            assert all(set(rows[d]) <= set(every[d]) for d in every)
+            narrow, whole = Subject.of(ctx.a, ctx.weights, rows), Subject.of(ctx.a, ctx.weights, every)
+            assert narrow.rows == whole.rows and narrow.best == whole.best
 
 
 class TestFiguresCheckedAgainstEachOther:

@@ -20,7 +20,7 @@ from rag.answer.evidence import (
     twin_checks,
     unanswerable,
 )
-from rag.answer.figures import Subject
+from rag.answer.figures import Subject, term_pieces
 from rag.ledger import LedgerRow
 from rag.quantities import Quantity, same_measure
 from rag.question import Term
@@ -142,9 +142,14 @@ def _stated(ctx: Context, rows: list[LedgerRow], evidence: list[Evidence]) -> tu
 
 
 def _comparable_rows(ctx: Context, docs: Sequence[DocEntry]) -> dict[str, list[LedgerRow]]:
-    """Each report's ledger rows of a measure the question compares (Subject.of's first test, here
-    over the ledger's columns): at 10,000 reports the others are most of 900,000 rows never parsed."""
+    """Each report's ledger rows that may name what the question compares: Subject.of's first two
+    tests (a measure it compares; a piece of its terms in the row's indicator or span), done over the
+    ledger's columns and names (rag.store.columns). At 10,000 reports the rest, most of 900,000 rows,
+    are never parsed; an index written before the names gives the rows of the measure."""
     a = ctx.a
+    if not a.terms:  # Subject.of then reads no row
+        return {d.doc_id: [] for d in docs}
+    pieces = sorted(term_pieces(a))
 
     def keep(
         values: npt.NDArray[np.float64], codes: npt.NDArray[np.int32], names: npt.NDArray[np.str_]
@@ -154,7 +159,7 @@ def _comparable_rows(ctx: Context, docs: Sequence[DocEntry]) -> dict[str, list[L
         ]
         return np.asarray(fits, dtype=bool)[codes] if len(values) else np.zeros(0, dtype=bool)
 
-    picked = ctx.retriever.ledger_where(keep)
+    picked = ctx.retriever.ledger_where(keep, holding=pieces)
     return {d.doc_id: picked.get(d.doc_id, []) for d in docs}
 
 

@@ -45,6 +45,12 @@ development comparisons (value correct seeds / real, 2026-12-05): 0.0 and 0.3 ga
 1.00 / 0.92, 0.6 and 0.7 gave 0.91 / 0.88; held-out 2 unit values 0.944, 0.952, 0.942."""
 
 
+def term_pieces(a: Analysis) -> set[str]:
+    """The two-character pieces of the question's terms: a ledger row naming none of them, in its span
+    or its indicator, names nothing the question compares."""
+    return {w[i : i + 2] for t in a.terms for w in t.alternatives for i in range(len(w) - 1)}
+
+
 @dataclass(frozen=True, slots=True)
 class Subject:
     """What a comparison compares, as the ledger names it: per report the rows that name it best."""
@@ -63,7 +69,7 @@ class Subject:
             return probe
         # a name holding none of the question's words, whole or in two-character pieces, weighs nothing:
         # checked first, it spares the naming rules most rows (a comparison reads every report's rows)
-        pieces = {w[i : i + 2] for t in a.terms for w in t.alternatives for i in range(len(w) - 1)}
+        pieces = term_pieces(a)
         scored: dict[str, list[tuple[tuple[float, int], LedgerRow]]] = {}
         for doc_id, rows in rows_by_doc.items():
             for row in rows:

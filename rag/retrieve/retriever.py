@@ -115,11 +115,12 @@ class Retriever:
         except IndexStateError:
             return []
 
-    def ledger_where(self, keep: Keep) -> dict[str, list[LedgerRow]]:
-        """The ledger rows `keep` picks by value and measure (rag.store.columns), by report; none for an
-        index built without a ledger."""
+    def ledger_where(self, keep: Keep, holding: Sequence[str] | None = None) -> dict[str, list[LedgerRow]]:
+        """The ledger rows `keep` picks by value and measure (rag.store.columns) and, when `holding` is
+        given, whose indicator or span holds one of its words, by report; none for an index built
+        without a ledger. An index written before the names gives every row `keep` picks."""
         try:
-            return self._files.ledger_where(keep)
+            return self._files.ledger_where(keep, holding)
         except IndexStateError:
             return {}
 

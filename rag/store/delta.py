@@ -48,6 +48,7 @@ BASE_FILES = (
     "dense.faiss",
     "ledger.jsonl",
     "ledger.columns.npz",
+    "ledger.names.txt",
     "sections.npy",
 )
 

@@ -233,9 +233,10 @@ class IndexFiles:
         """One report's figures, read with one pread between its bounds (rag.store.columns)."""
         return self._ledger_files().of(doc_id)
 
-    def ledger_where(self, keep: columns.Keep) -> dict[str, list[LedgerRow]]:
-        """The figures `keep` picks by value and measure, by report; only those are read."""
-        return self._ledger_files().where(keep)
+    def ledger_where(self, keep: columns.Keep, holding: Sequence[str] | None = None) -> dict[str, list[LedgerRow]]:
+        """The figures `keep` picks by value and measure (and whose indicator or span holds one of
+        `holding`'s words), by report; only those are parsed."""
+        return self._ledger_files().where(keep, holding)
 
     def _ledger_files(self) -> columns.LedgerFiles:
         with self._lock:

@@ -195,14 +195,17 @@ class OceanBaseIndex:
         except (ValueError, TypeError) as exc:
             raise IndexStateError(f"{self.engine.shown}: ledger corrupt; rebuild with `rag build`") from exc
 
-    def ledger_where(self, keep: Keep) -> dict[str, list[LedgerRow]]:
-        """The rows `keep` picks: every row read here (the engine holds no columns of its own)."""
+    def ledger_where(self, keep: Keep, holding: Sequence[str] | None = None) -> dict[str, list[LedgerRow]]:
+        """The rows `keep` picks and whose indicator or span holds one of `holding`'s words: every row
+        is read here (the engine holds no columns of its own)."""
         rows = list(self.ledger())
         names, codes = np.unique(np.asarray([r.measure for r in rows], dtype=np.str_), return_inverse=True)
         values = np.asarray([r.value for r in rows], dtype=np.float64)
         out: dict[str, list[LedgerRow]] = {}
         for i in np.flatnonzero(keep(values, codes.astype(np.int32), names)).tolist():
-            out.setdefault(rows[i].doc_id, []).append(rows[i])
+            row = rows[i]
+            if holding is None or any(w and (w in row.indicator or w in row.span) for w in holding):
+                out.setdefault(row.doc_id, []).append(row)
         return out
 
     def stale(self) -> bool:
