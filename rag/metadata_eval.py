@@ -1,7 +1,7 @@
 """Measuring ingestion against a MANIFEST (file, kind, unit, level, year_reported): the figures of issue 10.
 
 At the edge with rag.evaluate; imports rag.ingest and rag.units. The MANIFEST's unit column is written for
-people ("西城区（北京市西城区人民政府）", "平利县 (text says only 我县)"): every name in it counts as right.
+people ("乙区（某市乙区人民政府）", "某县 (text says only 我县)"): every name in it counts as right.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def read_manifest(path: Path) -> list[Expected]:
 
 
 def unit_names(field: str) -> list[str]:
-    """西城区（北京市西城区人民政府） -> [西城区, 北京市西城区人民政府]; 平利县 (text says only 我县) -> [平利县]."""
+    """乙区（某市乙区人民政府） -> [乙区, 某市乙区人民政府]; 某县 (text says only 我县) -> [某县]."""
     names = [m for m in re.findall(r"[\u3400-\u9fff]{2,40}", field) if not m.startswith(("我", "本"))]
     return names[:2] if names else [field]
 

@@ -32,7 +32,7 @@ class Report:
     level: str = ""
     """省 / 市 / 县 / 区 / 街道 / 镇 / 乡, or 县级部门 for a county's bureau; "" when unknown."""
     place: tuple[str, ...] = ()
-    """The unit's division, top down (福建省, 三明市, 永安市, 小陶镇), as far as it is certain."""
+    """The unit's division, top down (某省, 某市, 某县级市, 某镇), as far as it is certain."""
     cues: tuple[tuple[str, str], ...] = ()
     """(field, cue) for unit, year, kind, place: which part of the file gave each (title, opening, reports.csv …)."""
     warnings: tuple[str, ...] = ()

@@ -19,9 +19,9 @@ PLACE = re.compile(r"[\u4e00-\u9fff]{1,6}?(区|县|市)(?=[\u4e00-\u9fff]{1,8}(�
 
 
 DIVISION = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:省|市|区|县|镇|乡|街道)")
-"""One division in a place prefix (重庆市 / 江北区)."""
+"""One division in a place prefix (某市 / 某区)."""
 DEPARTMENT_OF = re.compile(r"[\u4e00-\u9fff]{1,12}(局|分局|委员会|委|办公室|中心)")
-"""What follows a place's name in the name of one of its departments (西城区 + 司法局)."""
+"""What follows a place's name in the name of one of its departments (乙区 + 司法局)."""
 
 
 def aliases(unit: str) -> set[str]:
@@ -60,7 +60,7 @@ def pinyin_aliases(unit: str) -> set[str]:
     """Romanised names used in English questions: 埔前镇 -> "puqian", 车站街道 -> "chezhan"."""
     out: set[str] = set()
     cores = [PLACE_TYPE.sub("", alias) for alias in aliases(unit)]
-    # a department is named by its places: 重庆市江北区规划和自然资源局 -> "chongqing", "jiangbei"
+    # a department is named by its places: 某市某区规划和自然资源局 -> the pinyin of 某市 and 某区
     at = 0 if re.search(r"(局|分局|委员会|委|中心)$", unit) else -1
     for m in DIVISION.finditer(unit):
         if m.start() != at:
@@ -110,7 +110,7 @@ def resolve(name: str, units: Iterable[str]) -> list[str]:
     table = {u: aliases(u) for u in units}
     exact = [u for u, names in table.items() if name in names]
     if exact:
-        # 西城区 also means the district's own bureaus (西城区司法局), kept as separate units; not its towns
+        # 乙区 also means the district's own bureaus (乙区司法局), kept as separate units; not its towns
         departments = [
             u
             for u, names in table.items()
@@ -141,7 +141,7 @@ def mentioned(text: str, units: Iterable[str] | dict[str, set[str]]) -> list[str
     for start, neg_len, unit in sorted(found, key=lambda f: f[1]):  # longest first claims its span
         end = start - neg_len
         if any(start < b and a < end and (a, b) != (start, end) for a, b in taken):
-            continue  # an overlapping longer name claimed it; the same name (西城区 in two reports) does not
+            continue  # an overlapping longer name claimed it; the same name (乙区 in two reports) does not
         taken.append((start, end))
         out.append(unit)
     order = {u: s for s, _, u in found}
@@ -164,9 +164,9 @@ def in_region(region: str, unit: str, place: Sequence[str]) -> bool:
 
 
 def same_unit(a: str, b: str) -> bool:
-    """Whether two names denote one unit: one is a short form of the other (获嘉县 / 获嘉县人民政府).
+    """Whether two names denote one unit: one is a short form of the other (某县 / 某县人民政府).
 
-    西城区 and 西城区司法局 are different units; 东城区 and 北京市东城区人民政府 are the same.
+    乙区 and 乙区司法局 are different units; 甲区 and 某市甲区人民政府 are the same.
     """
     if a == b:
         return True

@@ -114,7 +114,7 @@ def _lookup(ctx: Context, scope: Scope) -> Answer:
         candidates = [e for e in candidates if e.verdict.exact_measure]
     if ctx.a.constraints:
         candidates = [e for e in candidates if e.verdict.meets]
-    if other_year:  # 东城区2023年… with only its 2024 report: a sentence must name that year itself
+    if other_year:  # 甲区2023年… with only its 2024 report: a sentence must name that year itself
         candidates = [e for e in candidates if str(year) in e.quote]
         if not candidates:
             have = "、".join(f"{y}年" for y in covered)

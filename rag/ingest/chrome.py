@@ -53,7 +53,7 @@ CHROME_MAX_LEN = 80
 BULLET = re.compile(r"^[-•·*]\s*")
 """List bullets some pages put before each metadata line ("• 发布时间: …", "- [ 索引号 ] …")."""
 LABEL_ONLY = re.compile(r"^[\[【]?\s*(" + LABELS + r")\s*[\]】]?\s*[:：]?$")
-"""A label alone on its line; its value is the next line (撰写时间 / 2024年01月12日 / 来源 / 大川镇)."""
+"""A label alone on its line; its value is the next line (撰写时间 / 2024年01月12日 / 来源 / 某镇)."""
 
 
 def is_chrome(line: str) -> bool:

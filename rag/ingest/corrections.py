@@ -27,7 +27,8 @@ COLUMNS = ("file", "unit", "year", "kind", "content")
 """`content` is the report's content identity, filled in by the index when a correction is first
 applied: from then on it relabels that report only, never a later file that shares its name."""
 MAX_UNIT_CHARS = 80
-"""Longer than any unit name (重庆市江北区规划和自然资源局 is 14); a pasted paragraph is a mistake."""
+"""Longer than any unit name (a city district's 规划和自然资源局 named with both places runs to 14
+characters); a pasted paragraph is a mistake."""
 MAX_FILE_CHARS = 1000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """Cell starts a spreadsheet runs as a formula (OWASP CSV injection): never stored, escaped on export."""

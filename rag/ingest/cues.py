@@ -17,7 +17,7 @@ UNIT_END = (
     r"(?:人民政府办公室|政府办公室|人民政府|街道办事处|办事处|管理委员会|管委会|委员会|办公室|政府|"
     r"[分总]?局|街道|自治州|自治县|自治区|自治旗|镇|乡|区|县|市|省|州|旗|盟|中心|厅|委|办|所|院|站|队)"
 )
-"""How a unit's name ends (湛江市霞山区人民政府办公室, 紫金县司法局, 罗子山瑶族乡, 下各镇)."""
+"""How a unit's name ends (湛江市霞山区人民政府办公室, 紫金县司法局, 某瑶族乡, 某镇)."""
 UNIT_NAME = re.compile(rf"[{CJK}]{{1,30}}?{UNIT_END}")
 NOT_UNIT = re.compile(
     r"^(我|本|全|该|各|市县|省市|上级|区委|县委|市委|镇党委|乡党委|党委|党工委|中共|国务院|中央|省委|县政府|区政府|市政府|"
@@ -90,7 +90,7 @@ NAME = re.compile(rf"(?:名\s*称|标\s*题){FIELD_SEP}(\S{{4,80}})")
 
 
 def field_units(page_lines: list[str], labels: tuple[str, ...]) -> list[str]:
-    """Units in fields ([ 发布机构 ] 丰都县栗子乡人民政府; 来源 / 大川镇 with the value on the next line)."""
+    """Units in fields ([ 发布机构 ] 某县某乡人民政府; 来源 / 某镇 with the value on the next line)."""
     alternatives = "|".join(labels)
     inline = re.compile(rf"(?:{alternatives}){FIELD_SEP}([{CJK}]{{2,30}})")
     alone = re.compile(rf"^[-•·*]?\s*[\[【]?\s*(?:{alternatives})\s*[\]】]?\s*[:：]?$")
@@ -118,13 +118,13 @@ OPENING = re.compile(
     r"立足|积极|聚焦|高度|严格|着力|切实|牢固|紧扣|锚定|统筹|进一步|深化|强化|加强|大力|主动|依法|贯彻|全力|把|将|对|的|"
     r"党工委|党委|政府|办事处|，|,)"
 )
-"""The opening sentence names the unit: 2024年以来,获嘉县坚持…; 2025年,平田乡坚持…; 一年来,周溪乡在县委…"""
+"""The opening sentence names the unit: 2024年以来,某县坚持…; 2025年,平田乡坚持…; 一年来,某乡在县委…"""
 OPENING_PREFIX = re.compile(r"^(?:(?:19|20)\d\d\s*年(?:度|以来)?|一年来|本年度|今年以来|过去一年)")
 """How an opening sentence starts before it names its unit (2024年以来, 一年来)."""
 REPORT_INTRO = re.compile(
     rf"现将([{CJK}]{{2,30}}?{UNIT_END})(?:{YEAR}|本年度|年度|法治|政府信息|工作)|由([{CJK}]{{2,30}}?{UNIT_END})(?:编制|负责编制)"
 )
-"""现将周溪乡2024年法治政府建设工作报告如下; 本年报…由重庆市江北区规划和自然资源局编制."""
+"""现将某乡2024年法治政府建设工作报告如下; 本年报…由某市某区规划和自然资源局编制."""
 
 
 def opening_units(body: list[str], *, sentences: int = 4) -> list[str]:
@@ -164,7 +164,7 @@ def _is_place_named(unit: str) -> bool:
 
 
 def qualify(unit: str, text: str) -> str:
-    """区司法局 -> 西城区司法局 when the text names exactly one place of that level most often."""
+    """区司法局 -> 乙区司法局 when the text names exactly one place of that level most often."""
     m = re.match(r"^(省|市|县|区)(?=[\u3400-\u9fff]{2,}(局|委员会|办公室|中心)$)", unit)
     if m is None:
         return unit
@@ -186,7 +186,7 @@ def _extend_department(unit: str, rest: str) -> str:
 
 
 ADDRESSEE = re.compile(rf"^([{CJK}、,，()（）]{{3,80}})[:：]$")
-"""中共将乐县委员会,将乐县人民政府: — a report opens by naming whom it reports to."""
+"""中共某县委员会,某县人民政府: — a report opens by naming whom it reports to."""
 
 
 def addressees(body: list[str]) -> list[str]:
@@ -203,7 +203,7 @@ PLACE_OF = re.compile(
 
 
 def addressee_places(items: list[str]) -> list[tuple[str, str]]:
-    """(place, its type) of each addressee: 中共获嘉县委 -> (获嘉县, 县); 县委、县政府 give nothing."""
+    """(place, its type) of each addressee: 中共某县委 -> (某县, 县); 县委、县政府 give nothing."""
     out: list[tuple[str, str]] = []
     for item in items:
         m = PLACE_OF.match(item)
@@ -280,7 +280,7 @@ def named_of_type(text: str, kind: str) -> list[str]:
         if table is not None and table.ordinary_word(name, text):
             continue  # 老城区改造: a word, unless the text names the city it is a district of
         if kind not in "省市县区镇乡街道" and (table is None or not table.names_in(name[:4])):
-            continue  # a department must be named with its place (宿城区自然资源分局), not 参与分局
+            continue  # a department must be named with its place (某区自然资源分局), not 参与分局
         counts[name] = counts.get(name, 0) + 1
     return sorted(counts, key=lambda k: -counts[k])
 

@@ -2,7 +2,7 @@
 
 Data: jionlp's `china_location` table (Apache-2.0, updated 2025; 34 省, 350 市, 3192 县, 43104 乡/镇/街道),
 read straight from the installed package's zip without importing jionlp (whose import loads a tokeniser).
-cpca and its forks stop at counties; the town level is what tells 小陶镇 lies in 永安市. The extra
+cpca and its forks stop at counties; the town level is what tells which county a town lies in. The extra
 `rag[places]` installs it; without it reports still index, only with no place.
 """
 
@@ -84,7 +84,8 @@ class Gazetteer:
         return found
 
     def locate(self, unit: str, context: str = "") -> tuple[str, ...]:
-        """The chain of the unit's own division; ambiguous names (仁和镇: 7 of them) keep only what all agree on."""
+        """The chain of the unit's own division; an ambiguous name (one town's name can stand for seven
+        towns) keeps only what all its readings agree on."""
         own = self.names_in(unit)
         if not own:
             return ()

@@ -131,7 +131,7 @@ def body_lines(lines: list[str]) -> list[str]:
         if LABEL_ONLY.match(BULLET.sub("", line)) and i + 1 < len(stripped):
             value = stripped[i + 1]
             if len(value) <= 40 and not value.endswith("。") and heading_level(value) is None:
-                drop.add(i + 1)  # 来源 / 大川镇, 编辑 / 闻佳慧
+                drop.add(i + 1)  # 来源 / 某镇, 编辑 / 闻佳慧
     i = 0
     while i < len(stripped):  # a run of bulleted short lines that is mostly metadata: all of it
         j = i

@@ -26,13 +26,13 @@ class Title:
 
 TITLE_END = r"(?:报告|年报|决算|预算|公报|总结)(?:表|公开|说明|公开说明|情况说明|(?:及|和).{0,12}(?:计划|安排|思路))?"
 UNIT_YEAR_TITLE = re.compile(rf"^(.{{0,40}}?)\s*(?:关于)?\s*(?:印发)?\s*{YEAR}(.{{0,50}}?{TITLE_END})$")
-"""<unit>[关于]<year>年…报告: 埔前镇2024年法治政府建设年度报告, 鲁山县人民政府关于2024年法治政府建设情况的报告."""
+"""<unit>[关于]<year>年…报告: 埔前镇2024年法治政府建设年度报告, 某县人民政府关于2024年法治政府建设情况的报告."""
 YEAR_UNIT_TITLE = re.compile(
     rf"^{YEAR}(.{{2,40}}?)(政府工作报告|政府信息公开|信息公开|法治|部门决算|部门预算|决算|预算|国民经济|统计公报|"
     r"工作总结|工作报告)(.{0,30})$"
 )
-"""<year>年<unit><kind>: 2025年上海市政府工作报告, 2023年下各镇政府信息公开工作年度报告,
-2024年上海市普陀区财政局部门决算表."""
+"""<year>年<unit><kind>: 2025年上海市政府工作报告, 2023年某镇政府信息公开工作年度报告,
+2024年某市某区财政局部门决算表."""
 UNDATED_TITLE = re.compile(
     rf"^([{CJK}]{{2,30}}?)(?:人民)?(?=政府工作报告|政府信息公开|法治政府|部门决算|部门预算|国民经济和社会发展统计公报)"
     rf".{{0,30}}{TITLE_END}$"
@@ -48,7 +48,7 @@ TRAILING_NOTE = re.compile(r"[（(【\[]([^）)】\]]{1,12})[）)】\]]$")
 
 
 def issuer(part: str) -> str:
-    """The unit in a title's head: 关于平利县 -> 平利县; 中共平利县委平利县人民政府 (joint issuers) -> the
+    """The unit in a title's head: 关于某县 -> 某县; 中共某县委某县人民政府 (joint issuers) -> the
     government."""
     part = re.sub(r"^关于", "", part.strip())
     if unit := clean_unit(part):
@@ -63,7 +63,7 @@ def issuer(part: str) -> str:
 
 def undecorated(title: str) -> str:
     """A title without what people add around it: 附件1：…, 1.…, …(1), …副本, …修改版, …20250120;
-    2024平利县 -> 2024年平利县."""
+    2024某县 -> 2024年某县."""
     title = re.sub(r"^(?:附件\s*\d*\s*[：:\-、.．]?|\d{1,2}\s*[.、．\-](?!\d)|【[^】]{1,8}】)\s*", "", title)
     title = re.sub(r"(?:\s*[-_ ]\s*副本|\s*(?:修改|定|终|最终)(?:版|稿)|\s*[(（]\d+[)）]|[-_ ]?\d{8})+$", "", title)
     return re.sub(r"^((?:19|20)\d\d)(?![\d年])", r"\1年", title)
@@ -85,7 +85,7 @@ def _parse_title(line: str) -> Title | None:
         year = re.search(r"(?:19|20)\d\d", note.group(1))
         text = text[: note.start()]
         if (owner := clean_unit(note.group(1))) and (inner := _parse_title(text)) is not None and not inner.unit:
-            return Title(inner.text, owner, inner.year, inner.kind)  # 2024年度…年度报告（平利县）
+            return Title(inner.text, owner, inner.year, inner.kind)  # 2024年度…年度报告（某县）
         if year and not re.search(r"(?:19|20)\d\d", text):
             text = f"{year.group(0)}年{text}"  # XX县政府工作报告（2024年） -> 2024年XX县政府工作报告
     if not 6 <= len(text) <= 80 or re.search(r"[。；!！?？]", text):
@@ -105,7 +105,7 @@ def _parse_title(line: str) -> Title | None:
 
 
 def title_lines(lines: list[str], *, limit: int = 15) -> list[Title]:
-    """Titles among the first lines, including one split over two (仁和镇人民政府 / 关于2024年度…的报告)."""
+    """Titles among the first lines, including one split over two (某镇人民政府 / 关于2024年度…的报告)."""
     head = [line.strip() for line in lines if line.strip()][:limit]
     found: list[Title] = []
     parsed = [parse_title(line) for line in head]
@@ -136,7 +136,7 @@ NEUTRAL_NAME = re.compile(r"^(下载|新建文本文档|未命名|page|index|con
 
 
 def filename_title(stem: str) -> Title | None:
-    """A file saved under its title (留下街道2022年度法治政府建设工作报告).
+    """A file saved under its title (某街道2022年度法治政府建设工作报告).
 
     Neutral names (下载 (3), page-07, t20250225_86947312) say nothing and give None.
     """
